@@ -1,0 +1,42 @@
+// A named in-process broker: its topics and its retention limit. Every connection to the same
+// name in a process shares one Broker, which lives until the process exits (like a broker that
+// keeps running when clients disconnect). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "memory_topic.hpp"
+
+namespace unimq::memory {
+
+class Broker {
+ public:
+  /// Messages each topic retains beyond what its groups still need, unless a URL says otherwise.
+  static constexpr std::uint64_t kDefaultMaxMessages = 1'000'000;
+
+  /// The process-wide broker called `name` ("" is the default broker), created on first use.
+  static std::shared_ptr<Broker> named(const std::string& name);
+
+  explicit Broker(std::string name);
+  const std::string& name() const noexcept { return name_; }
+
+  /// The topic called `name`, created on first use.
+  std::shared_ptr<Topic> topic(const std::string& name);
+  /// Sets the retention limit of every topic of this broker, effective from the next append.
+  void set_max_messages(std::uint64_t max_messages) {
+    max_messages_->store(max_messages, std::memory_order_relaxed);
+  }
+
+ private:
+  const std::string name_;
+  const std::shared_ptr<std::atomic<std::uint64_t>> max_messages_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<Topic>> topics_;
+};
+
+}  // namespace unimq::memory

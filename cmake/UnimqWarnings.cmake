@@ -1,0 +1,20 @@
+# unimq_warnings(target): the project's warning set, applied per target (never globally).
+function(unimq_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(UNIMQ_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# unimq_adapter(name sources...): an adapter library unimq_<name> with alias unimq::<name>.
+# Its registration function unimq_adapter_register_<name> is forced into every link of the
+# target (-u), so static linking never drops the adapter, and the core's init calls it.
+function(unimq_adapter name)
+  add_library(unimq_${name} ${ARGN})
+  add_library(unimq::${name} ALIAS unimq_${name})
+  target_link_libraries(unimq_${name} PUBLIC unimq)
+  target_compile_features(unimq_${name} PUBLIC cxx_std_20)
+  target_link_options(unimq_${name} INTERFACE "LINKER:--undefined=unimq_adapter_register_${name}")
+  set_target_properties(unimq_${name} PROPERTIES EXPORT_NAME ${name} POSITION_INDEPENDENT_CODE ON)
+  unimq_warnings(unimq_${name})
+endfunction()

@@ -1,0 +1,92 @@
+// Client and Topic: connecting by URL or config, and making producers and consumers.
+#include "unimq/client.hpp"
+
+#include "internal/client_core.hpp"
+#include "internal/consumer_core.hpp"
+#include "internal/log.hpp"
+#include "internal/producer_core.hpp"
+#include "unimq/driver/registry.hpp"
+#include "unimq/error.hpp"
+
+namespace unimq {
+
+Client Client::connect(std::string_view url) {
+  Config config;
+  config.broker = std::string(url);
+  return from_config(std::move(config));
+}
+
+Client Client::from_config(const std::filesystem::path& path) {
+  return from_config(Config::load_file(path));
+}
+
+Client Client::from_config(Config config) {
+  auto parsed = driver::BrokerUrl::parse(config.broker);
+  auto connection = driver::open_connection(parsed);
+  std::string url = parsed.redacted();
+  detail::log_info("connected to '" + url + "' (" + connection->capabilities().system + ")");
+  return Client(std::make_shared<detail::ClientCore>(std::move(connection), std::move(config),
+                                                     std::move(url)));
+}
+
+Topic Client::topic(std::string name) const {
+  auto options = core_->topic_options(name);
+  return Topic(core_, std::move(name), options);
+}
+
+Topic Client::topic(std::string name, TopicOptions options) const {
+  return Topic(core_, std::move(name), options);
+}
+
+Consumer Client::consumer(std::string_view name) const {
+  const auto& consumers = core_->config().consumers;
+  auto it = consumers.find(std::string(name));
+  if (it == consumers.end()) {
+    throw ConfigError("no consumer named '" + std::string(name) + "' in the config");
+  }
+  return topic(it->second.topic).consumer(it->second.options);
+}
+
+Producer Client::producer(std::string_view name) const {
+  const auto& producers = core_->config().producers;
+  auto it = producers.find(std::string(name));
+  if (it == producers.end()) {
+    throw ConfigError("no producer named '" + std::string(name) + "' in the config");
+  }
+  return topic(it->second.topic).producer(it->second.options);
+}
+
+const Capabilities& Client::capabilities() const noexcept {
+  return core_->capabilities();
+}
+const std::string& Client::url() const noexcept {
+  return core_->url();
+}
+const Config& Client::config() const noexcept {
+  return core_->config();
+}
+void Client::close() {
+  core_->close();
+}
+
+Topic::Topic(std::shared_ptr<detail::ClientCore> client, std::string name, TopicOptions options)
+    : client_(std::move(client)), name_(std::move(name)), options_(options) {
+  if (name_.empty()) throw ConfigError("topic name is empty");
+}
+
+Producer Topic::producer(const ProducerOptions& options) const {
+  client_->check_open();
+  client_->ensure_topic(name_, options_.partitions, options_.replication);
+  auto core = detail::ProducerCore::create(client_, name_, options);
+  client_->track(core);
+  return Producer(std::move(core));
+}
+
+Consumer Topic::consumer(const ConsumerOptions& options) const {
+  client_->check_open();
+  auto core = detail::ConsumerCore::create(client_, name_, options);
+  client_->track(core);
+  return Consumer(std::move(core));
+}
+
+}  // namespace unimq

@@ -1,0 +1,121 @@
+// The consume pipeline behind Consumer (DESIGN §3): receive → in-flight window → lanes →
+// workers → handler → ack / retry / dead-letter.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "internal/lanes.hpp"
+#include "internal/token_bucket.hpp"
+#include "unimq/consumer.hpp"
+#include "unimq/driver/driver.hpp"
+
+namespace unimq::detail {
+
+class ClientCore;
+class ConsumerCore;
+class ProducerCore;
+
+/// Names shared by every delivery of one consumer.
+struct SubscriptionNames {
+  std::string topic;
+  std::string group;
+};
+
+/// One received message on its way through the pipeline; Delivery handles point here.
+struct DeliveryState {
+  std::weak_ptr<ConsumerCore> consumer;
+  std::shared_ptr<const SubscriptionNames> names;
+  driver::Inbound inbound;
+  std::uint32_t attempt = 1;
+  std::size_t lane = 0;
+  std::atomic<bool> settled{false};
+};
+
+using DeliveryPtr = std::shared_ptr<DeliveryState>;
+
+/// Runs one subscription. Thread-safe.
+class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// Validates options against the backend's capabilities; throws ConfigError or
+  /// UnsupportedError.
+  static std::shared_ptr<ConsumerCore> create(std::shared_ptr<ClientCore> client, std::string topic,
+                                              ConsumerOptions options);
+  ConsumerCore(std::shared_ptr<ClientCore> client, std::string topic, ConsumerOptions options);
+  ~ConsumerCore();
+
+  void start(Handler handler);
+  void run(Handler handler);
+  bool stop(std::chrono::milliseconds deadline);
+  bool running() const noexcept;
+  ConsumerStats stats() const noexcept;
+  const std::string& topic() const noexcept { return names_->topic; }
+  const ConsumerOptions& options() const noexcept { return options_; }
+
+  // Settlement, from workers or from Delivery handles (any thread). Idempotent per delivery.
+  void ack(const DeliveryPtr& d);
+  void nack(const DeliveryPtr& d, std::chrono::milliseconds delay);
+  void dead_letter(const DeliveryPtr& d, std::string reason);
+
+ private:
+  void poll_loop();
+  void worker_loop(std::size_t lane);
+  void process(DeliveryPtr d);
+  void dispatch(DeliveryPtr d);
+  void queue_ack(const DeliveryPtr& d);
+  void redeliver_locally(DeliveryPtr d, std::chrono::milliseconds delay, bool next_attempt);
+  bool wait_backoff(std::chrono::milliseconds delay);
+  void flush_settlements(
+      std::vector<driver::AckToken>& acks,
+      std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>>& nacks);
+  std::uint32_t first_attempt(const driver::Inbound& in) const;
+  bool redeliver_natively() const noexcept;
+  ProducerCore& dead_letter_producer();
+
+  std::shared_ptr<ClientCore> client_;
+  std::shared_ptr<const SubscriptionNames> names_;
+  ConsumerOptions options_;
+  Capabilities caps_;
+  Handler handler_;
+  std::unique_ptr<driver::Receiver> receiver_;  // used by the poll thread only once started
+  std::optional<TokenBucket> bucket_;
+  std::vector<std::unique_ptr<WorkQueue<DeliveryPtr>>> lanes_;
+  std::vector<std::thread> workers_;
+  std::thread poller_;
+  std::atomic<std::size_t> round_robin_{0};
+
+  std::mutex dlq_mutex_;
+  std::shared_ptr<ProducerCore> dlq_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<driver::AckToken> acks_;
+  std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>> nacks_;
+  std::multimap<Clock::time_point, DeliveryPtr> local_redeliveries_;
+  std::uint32_t in_flight_ = 0;
+  std::uint32_t active_handlers_ = 0;
+  std::uint32_t handlers_left_running_ = 0;  // a handler that called stop() itself
+  std::uint32_t pending_dead_letters_ = 0;
+  bool poller_waiting_ = false;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  Clock::time_point stop_deadline_{};
+
+  struct Counters {
+    std::atomic<std::uint64_t> received{0}, handled{0}, failed{0}, retried{0}, acked{0}, nacked{0},
+        dead_lettered{0};
+  } counters_;
+};
+
+}  // namespace unimq::detail

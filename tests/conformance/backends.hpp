@@ -1,0 +1,24 @@
+// The backends the conformance suite runs against, from environment variables.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace unimq::test {
+
+/// One backend under test.
+struct Backend {
+  std::string name;     ///< Test-name suffix, e.g. "redis_streams".
+  std::string adapter;  ///< Adapter that serves it, e.g. "redis".
+  std::string env;      ///< Variable holding its URL.
+  std::string url;      ///< The URL (empty when the variable is unset).
+};
+
+/// Every known backend, with `url` filled from the environment (memory defaults to memory://).
+std::vector<Backend> all_backends();
+/// The backends whose URL is set: these are instantiated.
+std::vector<Backend> enabled_backends();
+/// Whether UNIMQ_REQUIRE_BROKERS=1.
+bool brokers_required();
+
+}  // namespace unimq::test
