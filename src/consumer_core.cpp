@@ -360,7 +360,7 @@ void ConsumerCore::process(DeliveryPtr d) {
       if (stopping_) return;
       ++active_handlers_;
     }
-    enum class Outcome { success, failure, permanent } outcome = Outcome::success;
+    Outcome outcome = Outcome::success;
     std::string error;
     current_consumer = this;
     try {
@@ -376,41 +376,48 @@ void ConsumerCore::process(DeliveryPtr d) {
       error = "handler threw a non-standard exception";
     }
     current_consumer = nullptr;
+    // The handler counts as active until its outcome is queued for the poll thread, so stop()
+    // cannot close the receiver between the handler's return and its ack.
+    const auto retry_in_lane = settle(d, outcome, error);
     {
       std::lock_guard lock(mutex_);
       --active_handlers_;
     }
     cv_.notify_all();
-
-    if (outcome == Outcome::success) {
-      ++counters_.handled;
-      if (options_.ack == AckMode::auto_ack) ack(d);
-      return;
-    }
-    ++counters_.failed;
-    if (d->settled.load()) return;  // manual mode: the handler settled before throwing
-    if (outcome == Outcome::permanent || d->attempt >= options_.retry.max_attempts) {
-      dead_letter(d, error);
-      return;
-    }
-    ++counters_.retried;
-    const auto wait = options_.retry.backoff(d->attempt);
-    log_debug("consumer of '" + topic() + "': attempt " + std::to_string(d->attempt) +
-              " of message " + d->inbound.id + " failed (" + error + "), retry in " +
-              std::to_string(wait.count()) + "ms");
-    if (redeliver_natively()) {
-      nack(d, wait);
-      return;
-    }
-    if (options_.ordering == Ordering::per_key) {
-      // The lane waits, so later messages with the same key cannot overtake this one.
-      if (!wait_backoff(wait)) return;
-      ++d->attempt;
-      continue;
-    }
-    redeliver_locally(std::move(d), wait, true);
-    return;
+    if (!retry_in_lane) return;
+    if (!wait_backoff(*retry_in_lane)) return;
   }
+}
+
+std::optional<std::chrono::milliseconds> ConsumerCore::settle(const DeliveryPtr& d, Outcome outcome,
+                                                              const std::string& error) {
+  if (outcome == Outcome::success) {
+    ++counters_.handled;
+    if (options_.ack == AckMode::auto_ack) ack(d);
+    return std::nullopt;
+  }
+  ++counters_.failed;
+  if (d->settled.load()) return std::nullopt;  // manual mode: the handler settled before throwing
+  if (outcome == Outcome::permanent || d->attempt >= options_.retry.max_attempts) {
+    dead_letter(d, error);
+    return std::nullopt;
+  }
+  ++counters_.retried;
+  const auto wait = options_.retry.backoff(d->attempt);
+  log_debug("consumer of '" + topic() + "': attempt " + std::to_string(d->attempt) +
+            " of message " + d->inbound.id + " failed (" + error + "), retry in " +
+            std::to_string(wait.count()) + "ms");
+  if (redeliver_natively()) {
+    nack(d, wait);
+    return std::nullopt;
+  }
+  if (options_.ordering == Ordering::per_key) {
+    // The lane waits (in process()), so later messages with the same key cannot overtake.
+    ++d->attempt;
+    return wait;
+  }
+  redeliver_locally(d, wait, true);
+  return std::nullopt;
 }
 
 void ConsumerCore::redeliver_locally(DeliveryPtr d, std::chrono::milliseconds delay,

@@ -84,6 +84,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   const bool was_idle = queued_.empty();
   queued_.emplace_back(next_id_++, Entry{std::move(message), std::move(done), deadline, 0});
   ++pending_;
+  ++unfinished_;
   lock.unlock();
   // The sender thread only sleeps when the queue was empty; waking it for every message would
   // cost a futex call per publish.
@@ -92,7 +93,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
 
 bool ProducerCore::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return space_cv_.wait_for(lock, timeout, [&] { return pending_ == 0; });
+  return space_cv_.wait_for(lock, timeout, [&] { return unfinished_ == 0; });
 }
 
 void ProducerCore::close(std::chrono::milliseconds timeout) {
@@ -264,14 +265,19 @@ void ProducerCore::on_sent(Id id, driver::SendResult result) {
 }
 
 void ProducerCore::finish(Entry& entry, PublishResult result) {
-  if (!entry.done) return;
   try {
-    entry.done(result);
+    if (entry.done) entry.done(result);
   } catch (const std::exception& e) {
     log_error("publish callback for '" + topic_ + "' threw: " + e.what());
   } catch (...) {
     log_error("publish callback for '" + topic_ + "' threw a non-standard exception");
   }
+  bool idle;
+  {
+    std::lock_guard lock(mutex_);
+    idle = --unfinished_ == 0;
+  }
+  if (idle) space_cv_.notify_all();
 }
 
 }  // namespace unimq::detail

@@ -70,7 +70,13 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
  private:
   void poll_loop();
   void worker_loop(std::size_t lane);
+  /// How a handler call ended.
+  enum class Outcome { success, failure, permanent };
   void process(DeliveryPtr d);
+  /// Applies the ack/retry/dead-letter policy to a finished handler call; returns the backoff
+  /// to wait in the lane when the message is retried right there (per-key ordering).
+  std::optional<std::chrono::milliseconds> settle(const DeliveryPtr& d, Outcome outcome,
+                                                  const std::string& error);
   void dispatch(DeliveryPtr d);
   void queue_ack(const DeliveryPtr& d);
   void redeliver_locally(DeliveryPtr d, std::chrono::milliseconds delay, bool next_attempt);

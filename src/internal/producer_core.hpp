@@ -71,6 +71,9 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   std::map<Id, Entry> in_flight_;            // handed to the driver
   std::multimap<Clock::time_point, std::pair<Id, Entry>> retry_;  // waiting for their backoff
   std::size_t pending_ = 0;                                       // queued + in flight + retrying
+  // pending_ plus completions whose callback has not returned yet: flush() waits for this, so
+  // a caller that flushed sees every callback's effects.
+  std::size_t unfinished_ = 0;
   bool closing_ = false;
   bool closed_ = false;
   std::thread thread_;

@@ -1,6 +1,7 @@
 // The backends the conformance suite runs against, from environment variables.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,11 @@ struct Backend {
   std::string env;      ///< Variable holding its URL.
   std::string url;      ///< The URL (empty when the variable is unset).
 };
+
+/// Prints the backend's name in test output (instead of gtest's byte dump).
+inline void PrintTo(const Backend& backend, std::ostream* os) {
+  *os << backend.name;
+}
 
 /// Every known backend, with `url` filled from the environment (memory defaults to memory://).
 std::vector<Backend> all_backends();

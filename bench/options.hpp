@@ -1,0 +1,33 @@
+// Command-line settings of unimq-bench.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace unimq::bench {
+
+struct Options {
+  std::string url = "memory://";
+  std::uint64_t messages = 2'000'000;
+  std::size_t size = 100;
+  unsigned rounds = 3;
+  bool json_only = false;
+  // Which workloads run: "all", "publish" or "publish_consume" (one alone is easier to profile).
+  std::string workload = "all";
+  // Producer and consumer tuning; defaults chosen for throughput, flags exist so a backend whose
+  // sweet spot differs can be measured without recompiling.
+  std::size_t batch_size = 4096;
+  std::size_t buffer_capacity = 1 << 18;
+  std::uint32_t max_in_flight = 1 << 16;
+  // Seconds without any progress before a round is declared stuck (a lost message must fail the
+  // run, not hang it).
+  unsigned stall_seconds = 30;
+};
+
+/// Parses argv. Prints usage and returns nullopt on --help; throws std::invalid_argument naming
+/// the flag on bad input.
+std::optional<Options> parse_options(int argc, char** argv);
+
+}  // namespace unimq::bench
