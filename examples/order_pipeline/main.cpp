@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -220,13 +221,10 @@ int run(const op::Args& args) {
     const std::string& service = kServices[i];
     const unimq::ConsumerStats stats = consumers[i].stats();
     const op::Tally::ServiceView v = tally.view(service);
-    std::printf(
-        "%-9s received=%llu retried=%llu dead-lettered=%llu handled=%zu dlq-seen=%zu "
-        "missing=%zu\n",
-        service.c_str(), static_cast<unsigned long long>(stats.received),
-        static_cast<unsigned long long>(stats.retried),
-        static_cast<unsigned long long>(stats.dead_lettered), v.handled.size(),
-        v.dead_lettered.size(), v.missing.size());
+    std::cout << std::left << std::setw(10) << service << "received=" << stats.received
+              << " retried=" << stats.retried << " dead-lettered=" << stats.dead_lettered
+              << " handled=" << v.handled.size() << " dlq-seen=" << v.dead_lettered.size()
+              << " missing=" << v.missing.size() << '\n';
     if (!v.missing.empty()) {
       problems.push_back(service + ": " + std::to_string(v.missing.size()) +
                          " order(s) neither handled nor dead-lettered: " + sample(v.missing));
@@ -261,7 +259,8 @@ int run(const op::Args& args) {
     for (const auto& p : problems) std::cerr << "order_pipeline: FAIL: " << p << '\n';
     return 1;
   }
-  std::printf("OK: every order reached email, sms and inventory or the DLQ in %.2fs\n", seconds);
+  std::cout << "OK: every order reached email, sms and inventory or the DLQ in " << std::fixed
+            << std::setprecision(2) << seconds << "s\n";
   return 0;
 }
 
