@@ -42,7 +42,7 @@ struct ConsumerOptions {
   /// Consumer group: consumers in one group share messages, each group gets every message.
   /// Empty means the backend's broadcast subscription (every consumer gets every message) where
   /// that exists, else a group named after the topic.
-  std::string group;
+  std::string group{};
   /// Number of handler threads.
   std::uint32_t concurrency = 1;
   /// Order guarantee under concurrency.

@@ -13,7 +13,7 @@ struct DeadLetterPolicy {
   /// after a logged error.
   bool enabled = true;
   /// Dead-letter topic; empty means `<topic>.dlq`.
-  std::string topic;
+  std::string topic{};
 };
 
 /// Header names stamped on dead-lettered copies.

@@ -1,0 +1,33 @@
+# unimq_optional_adapter(<OPTION_SUFFIX> <dir> <PKG module|CMAKE package> <debian-package>)
+#
+# When UNIMQ_WITH_<OPTION_SUFFIX> is ON: finds the adapter's C client (pkg-config module or CMake
+# package) and adds adapters/<dir>. A missing client library is a configure error that names the
+# Debian package to install, so nobody gets a build that silently lacks the broker they asked for.
+find_package(PkgConfig QUIET)
+
+function(unimq_optional_adapter suffix dir kind what deb)
+  if(NOT UNIMQ_WITH_${suffix})
+    return()
+  endif()
+  set(found FALSE)
+  if(kind STREQUAL "PKG")
+    if(PKG_CONFIG_FOUND)
+      pkg_check_modules(UNIMQ_DEP_${suffix} QUIET IMPORTED_TARGET GLOBAL ${what})
+      set(found ${UNIMQ_DEP_${suffix}_FOUND})
+    endif()
+  else()
+    find_package(${what} CONFIG QUIET)
+    set(found ${${what}_FOUND})
+  endif()
+  if(NOT found)
+    message(FATAL_ERROR
+      "UNIMQ_WITH_${suffix}=ON but its client library (${what}) was not found. "
+      "Install the Debian package ${deb} (scripts/install-deps does), or configure with "
+      "-DUNIMQ_WITH_${suffix}=OFF.")
+  endif()
+  if(NOT EXISTS ${PROJECT_SOURCE_DIR}/adapters/${dir}/CMakeLists.txt)
+    message(FATAL_ERROR
+      "UNIMQ_WITH_${suffix}=ON but the ${dir} adapter is not part of this source tree yet.")
+  endif()
+  add_subdirectory(${PROJECT_SOURCE_DIR}/adapters/${dir} ${PROJECT_BINARY_DIR}/adapters/${dir})
+endfunction()
