@@ -1,0 +1,236 @@
+// The publish pipeline's policies (retry of retryable errors, classification, publish timeout,
+// full buffer, close) against a scripted driver: no broker can be told to fail the Nth send,
+// so these faults are injected at the driver SPI, below the code under test.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "unimq/driver/driver.hpp"
+#include "unimq/driver/registry.hpp"
+#include "unimq/unimq.hpp"
+
+namespace unimq {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// What the scripted sender does with one message: nullopt = confirm, else fail with the error;
+/// `hold` = never confirm until the sender is closed.
+struct Script {
+  std::mutex mutex;
+  std::function<std::optional<driver::DriverError>(const Message&, int attempt)> decide;
+  std::map<std::string, int> attempts;  // by payload
+  bool hold = false;
+};
+
+Script& script() {
+  static Script s;
+  return s;
+}
+
+class ScriptedSender final : public driver::Sender {
+ public:
+  void send(const std::string& topic, std::vector<Message> batch,
+            driver::SendCompletion on_complete) override {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::optional<driver::DriverError> error;
+      {
+        std::lock_guard lock(script().mutex);
+        const int attempt = ++script().attempts[batch[i].payload()];
+        if (script().hold) {
+          held_.emplace_back(i, on_complete);
+          continue;
+        }
+        if (script().decide) error = script().decide(batch[i], attempt);
+      }
+      driver::SendResult result;
+      if (error) {
+        result.error = error;
+      } else {
+        result.receipt.topic = topic;
+        result.receipt.message_id = batch[i].payload();
+      }
+      on_complete(i, std::move(result));
+    }
+  }
+  void close() override {
+    std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
+    {
+      std::lock_guard lock(script().mutex);
+      held.swap(held_);
+    }
+    for (auto& [i, done] : held) {
+      done(i, driver::SendResult{{}, driver::DriverError{driver::ErrorKind::closed, "closed"}});
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::size_t, driver::SendCompletion>> held_;
+};
+
+class ScriptedConnection final : public driver::Connection {
+ public:
+  const Capabilities& capabilities() const noexcept override {
+    static const Capabilities caps{.system = "scripted"};
+    return caps;
+  }
+  std::unique_ptr<driver::Sender> open_sender() override {
+    return std::make_unique<ScriptedSender>();
+  }
+  std::unique_ptr<driver::Receiver> open_receiver(const driver::ReceiverSpec&) override {
+    throw UnsupportedError("scripted: no receiver");
+  }
+  void close() override {}
+};
+
+class PublishPipeline : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static const bool registered = [] {
+      driver::register_adapter({.name = "scripted",
+                                .schemes = {"scripted-test"},
+                                .options = {},
+                                .option_prefixes = {},
+                                .connect = [](const driver::BrokerUrl&) {
+                                  return std::make_unique<ScriptedConnection>();
+                                }});
+      return true;
+    }();
+    (void)registered;
+    std::lock_guard lock(script().mutex);
+    script().decide = nullptr;
+    script().attempts.clear();
+    script().hold = false;
+    client_.emplace(Client::connect("scripted-test://here"));
+  }
+  void TearDown() override {
+    std::lock_guard lock(script().mutex);
+    script().hold = false;
+  }
+  Client& client() { return *client_; }
+  std::optional<Client> client_;
+  static int attempts(const std::string& payload) {
+    std::lock_guard lock(script().mutex);
+    return script().attempts[payload];
+  }
+  static ProducerOptions fast_retry(std::uint32_t attempts) {
+    ProducerOptions options;
+    options.retry = {.max_attempts = attempts,
+                     .initial_backoff = 5ms,
+                     .multiplier = 1.0,
+                     .max_backoff = 5ms,
+                     .jitter = 0.0};
+    return options;
+  }
+};
+
+TEST_F(PublishPipeline, RetryableErrorsAreRetriedUntilConfirmed) {
+  script().decide = [](const Message&, int attempt) -> std::optional<driver::DriverError> {
+    if (attempt < 3) return driver::DriverError{driver::ErrorKind::retryable, "broker busy"};
+    return std::nullopt;
+  };
+  auto producer = client().topic("t").producer(fast_retry(5));
+  const Receipt r = producer.publish(Message("m")).get();
+  EXPECT_EQ(r.message_id, "m");
+  EXPECT_EQ(attempts("m"), 3);
+}
+
+TEST_F(PublishPipeline, RetriesStopAtMaxAttemptsWithARetryablePublishError) {
+  script().decide = [](const Message&, int) -> std::optional<driver::DriverError> {
+    return driver::DriverError{driver::ErrorKind::retryable, "broker busy"};
+  };
+  auto producer = client().topic("t").producer(fast_retry(4));
+  try {
+    producer.publish(Message("m")).get();
+    FAIL() << "no error";
+  } catch (const PublishError& e) {
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(std::string(e.what()).find("4 attempt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("broker busy"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(attempts("m"), 4);
+}
+
+TEST_F(PublishPipeline, PermanentErrorsFailAtOnce) {
+  script().decide = [](const Message&, int) -> std::optional<driver::DriverError> {
+    return driver::DriverError{driver::ErrorKind::permanent, "message too large"};
+  };
+  auto producer = client().topic("t").producer(fast_retry(5));
+  try {
+    producer.publish(Message("m")).get();
+    FAIL() << "no error";
+  } catch (const PublishError& e) {
+    EXPECT_FALSE(e.retryable());
+  }
+  EXPECT_EQ(attempts("m"), 1);
+}
+
+TEST_F(PublishPipeline, UnconfirmedPublishFailsWithTimeoutErrorAtTheDeadline) {
+  script().hold = true;
+  ProducerOptions options;
+  options.publish_timeout = 150ms;
+  auto producer = client().topic("t").producer(options);
+  auto future = producer.publish(Message("m"));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(future.get(), TimeoutError);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 100ms);
+  EXPECT_LT(took, 1s);
+}
+
+TEST_F(PublishPipeline, FullBufferFailsOrBlocksAsConfigured) {
+  script().hold = true;
+  ProducerOptions options;
+  options.buffer_capacity = 2;
+  options.when_full = WhenFull::fail;
+  auto failing = client().topic("t").producer(options);
+  auto a = failing.publish(Message("a"));
+  auto b = failing.publish(Message("b"));
+  try {
+    failing.publish(Message("c"));
+    FAIL() << "no error";
+  } catch (const PublishError& e) {
+    EXPECT_TRUE(e.retryable());
+  }
+
+  options.when_full = WhenFull::block;
+  options.publish_timeout = 100ms;
+  auto blocking = client().topic("t2").producer(options);
+  auto d = blocking.publish(Message("d"));
+  auto e = blocking.publish(Message("e"));
+  const auto start = std::chrono::steady_clock::now();
+  auto f = blocking.publish(Message("f"));  // blocks for space until its deadline
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+  EXPECT_THROW(f.get(), TimeoutError);
+  // Without a timeout, close() does not wait for the held messages (~Producer would, 10 s).
+  failing.close(0ms);
+  blocking.close(0ms);
+  EXPECT_THROW(a.get(), ClosedError);
+  EXPECT_THROW(b.get(), ClosedError);
+  EXPECT_THROW(d.get(), TimeoutError);  // d and e expired while f waited for space
+  EXPECT_THROW(e.get(), TimeoutError);
+}
+
+TEST_F(PublishPipeline, CloseFailsWhatTheBrokerDidNotConfirmWithClosedError) {
+  script().hold = true;
+  auto producer = client().topic("t").producer();
+  std::atomic<int> closed{0};
+  for (int i = 0; i < 10; ++i) {
+    producer.publish(Message(std::to_string(i)), [&](const PublishResult& r) {
+      try {
+        if (r.error) std::rethrow_exception(r.error);
+      } catch (const ClosedError&) {
+        closed.fetch_add(1);
+      }
+    });
+  }
+  EXPECT_FALSE(producer.flush(50ms));
+  producer.close(50ms);
+  EXPECT_EQ(closed.load(), 10);
+  EXPECT_EQ(producer.pending(), 0u);
+}
+
+}  // namespace
+}  // namespace unimq
