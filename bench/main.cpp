@@ -17,13 +17,15 @@ namespace {
 
 using unimq::bench::Measurement;
 
-// Unique per run and round, so a durable broker never feeds one run's leftovers into another.
-std::string topic_name(const char* workload, unsigned round) {
+// Unique per run, so a durable broker never feeds an earlier run's leftovers into this one. Rounds
+// share the topic (each consumer starts at the end of it): the memory broker keeps every topic
+// until the process exits, and one topic per round would multiply its retained messages.
+std::string topic_name(const char* workload) {
   const auto stamp = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
   return std::string("unimq-bench.") + workload + "." + std::to_string(getpid()) + "." +
-         std::to_string(stamp) + "." + std::to_string(round);
+         std::to_string(stamp);
 }
 
 int run(const unimq::bench::Options& o) {
@@ -42,13 +44,14 @@ int run(const unimq::bench::Options& o) {
     std::cout.flush();
     results.push_back(std::move(m));
   };
+  const std::string publish_topic = topic_name("publish");
+  const std::string consume_topic = topic_name("publish_consume");
   for (unsigned round = 1; round <= o.rounds; ++round) {
     if (o.workload != "publish_consume") {
-      record(unimq::bench::run_publish(client, o, topic_name("publish", round)), round);
+      record(unimq::bench::run_publish(client, o, publish_topic), round);
     }
     if (o.workload != "publish") {
-      record(unimq::bench::run_publish_consume(client, o, topic_name("publish_consume", round)),
-             round);
+      record(unimq::bench::run_publish_consume(client, o, consume_topic), round);
     }
   }
   const auto meds = unimq::bench::medians(results);

@@ -1,6 +1,8 @@
 // Flag parsing: plain `--flag value` pairs, strict so a typo never silently runs the default.
 #include "options.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <iostream>
 #include <stdexcept>
@@ -22,11 +24,15 @@ to the last broker confirmation ("publish"). MB/s counts payload bytes (10^6).
   --rounds N            rounds; the median is reported too (default 3)
   --json-only           print only the JSON lines
   --workload W          all, publish or publish_consume (default all)
-  --batch-size N        producer batch_size (default 4096)
-  --buffer-capacity N   producer buffer_capacity (default 262144)
+  --batch-size N        producer batch_size (default 1024)
+  --buffer-capacity N   producer buffer_capacity (default 1048576)
   --max-in-flight N     consumer max_in_flight (default 65536)
   --stall-seconds N     fail a round after N seconds without progress (default 30)
 )";
+
+constexpr std::array<std::string_view, 9> kValueFlags = {
+    "--url",        "--messages",        "--size",          "--rounds",       "--workload",
+    "--batch-size", "--buffer-capacity", "--max-in-flight", "--stall-seconds"};
 
 template <typename T>
 T parse_number(std::string_view flag, std::string_view text, T min) {
@@ -53,6 +59,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.json_only = true;
       continue;
     }
+    if (std::find(kValueFlags.begin(), kValueFlags.end(), flag) == kValueFlags.end()) {
+      throw std::invalid_argument("unknown flag '" + std::string(flag) + "' (see --help)");
+    }
     if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + ": missing value");
     const std::string_view value = argv[++i];
     if (flag == "--url") {
@@ -77,8 +86,6 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.max_in_flight = parse_number<std::uint32_t>(flag, value, 1);
     } else if (flag == "--stall-seconds") {
       o.stall_seconds = parse_number<unsigned>(flag, value, 1);
-    } else {
-      throw std::invalid_argument("unknown flag '" + std::string(flag) + "' (see --help)");
     }
   }
   return o;

@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include "countdown.hpp"
 #include "unimq/consumer.hpp"

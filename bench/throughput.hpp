@@ -1,5 +1,5 @@
-// The throughput workloads. Each round uses a fresh topic, so every round starts from the same
-// broker state (an empty topic) and leftovers of an earlier run never count.
+// The throughput workloads. The consumer subscribes before the first publish and starts at the
+// end of the topic, so only this round's messages count even when the topic is reused.
 #pragma once
 
 #include <string>
