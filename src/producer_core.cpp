@@ -28,6 +28,9 @@ std::exception_ptr failure_of(const driver::DriverError& error, const std::strin
   }
 }
 
+// The producer whose sender thread is inside sender_->send() on this thread, if any.
+thread_local const ProducerCore* inline_collector = nullptr;
+
 bool retryable(driver::ErrorKind kind) {
   return kind == driver::ErrorKind::retryable || kind == driver::ErrorKind::timeout;
 }
@@ -70,8 +73,10 @@ void ProducerCore::publish(Message message, PublishCallback done) {
                              std::to_string(options_.buffer_capacity) + " messages)",
                          true);
     }
-    if (space_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
-        pending_ >= options_.buffer_capacity) {
+    ++space_waiters_;
+    const auto status = space_cv_.wait_until(lock, deadline);
+    --space_waiters_;
+    if (status == std::cv_status::timeout && pending_ >= options_.buffer_capacity) {
       lock.unlock();
       PublishResult result;
       result.error = std::make_exception_ptr(
@@ -82,7 +87,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
     if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");
   }
   const bool was_idle = queued_.empty();
-  queued_.emplace_back(next_id_++, Entry{std::move(message), std::move(done), deadline, 0});
+  queued_.push_back(Entry{std::move(message), std::move(done), deadline, 0});
   ++pending_;
   ++unfinished_;
   lock.unlock();
@@ -107,11 +112,10 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
-    for (auto& [id, entry] : queued_) abandoned.push_back(std::move(entry));
-    for (auto& [id, entry] : in_flight_) abandoned.push_back(std::move(entry));
-    for (auto& [due, item] : retry_) abandoned.push_back(std::move(item.second));
+    for (auto& entry : queued_) abandoned.push_back(std::move(entry));
+    in_flight_.drain([&](Entry&& entry) { abandoned.push_back(std::move(entry)); });
+    for (auto& [due, entry] : retry_) abandoned.push_back(std::move(entry));
     queued_.clear();
-    in_flight_.clear();
     retry_.clear();
     pending_ = 0;
   }
@@ -136,9 +140,9 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
 
 ProducerCore::Clock::time_point ProducerCore::next_wakeup() const {
   auto next = Clock::time_point::max();
-  if (!queued_.empty()) next = std::min(next, queued_.front().second.deadline);
-  if (!in_flight_.empty()) next = std::min(next, in_flight_.begin()->second.deadline);
-  for (const auto& [due, item] : retry_) next = std::min({next, due, item.second.deadline});
+  if (!queued_.empty()) next = std::min(next, queued_.front().deadline);
+  next = std::min(next, in_flight_.next_deadline());
+  for (const auto& [due, entry] : retry_) next = std::min({next, due, entry.deadline});
   return next;
 }
 
@@ -150,17 +154,15 @@ void ProducerCore::expire(Clock::time_point now,
                      std::to_string(options_.publish_timeout.count()) + "ms"));
   };
   // Deadlines grow with publish order, so only the fronts can have expired.
-  while (!queued_.empty() && queued_.front().second.deadline <= now) {
-    failed.emplace_back(std::move(queued_.front().second), timeout_error());
+  while (!queued_.empty() && queued_.front().deadline <= now) {
+    failed.emplace_back(std::move(queued_.front()), timeout_error());
     queued_.pop_front();
   }
-  while (!in_flight_.empty() && in_flight_.begin()->second.deadline <= now) {
-    failed.emplace_back(std::move(in_flight_.begin()->second), timeout_error());
-    in_flight_.erase(in_flight_.begin());
-  }
+  in_flight_.expire(now,
+                    [&](Entry&& entry) { failed.emplace_back(std::move(entry), timeout_error()); });
   for (auto it = retry_.begin(); it != retry_.end();) {
-    if (it->second.second.deadline <= now) {
-      failed.emplace_back(std::move(it->second.second), timeout_error());
+    if (it->second.deadline <= now) {
+      failed.emplace_back(std::move(it->second), timeout_error());
       it = retry_.erase(it);
     } else {
       ++it;
@@ -198,47 +200,78 @@ void ProducerCore::run() {
 
 void ProducerCore::send_batch(std::unique_lock<std::mutex>& lock) {
   std::vector<Message> batch;
-  std::vector<Id> ids;
   const std::size_t limit = options_.batch_size;
   batch.reserve(std::min(limit, queued_.size() + retry_.size()));
-  ids.reserve(batch.capacity());
+  std::optional<Id> first_id;
   // A copy is kept only when a retry could need it; the last attempt gives the message away.
-  auto take = [&](Id id, Entry&& entry) {
+  // Ids are consecutive within the batch, so the completion maps its index to first_id + index.
+  auto take = [&](Entry&& entry) {
+    const bool resent = entry.attempt > 0;
     ++entry.attempt;
     if (entry.attempt < options_.retry.max_attempts) {
       batch.push_back(entry.message);
     } else {
       batch.push_back(std::move(entry.message));
     }
-    ids.push_back(id);
-    in_flight_.emplace(id, std::move(entry));
+    const Id id = in_flight_.push(std::move(entry), resent);
+    if (!first_id) first_id = id;
   };
   const auto now = Clock::now();
   while (batch.size() < limit && !retry_.empty() && retry_.begin()->first <= now) {
     auto node = retry_.extract(retry_.begin());
-    take(node.mapped().first, std::move(node.mapped().second));
+    take(std::move(node.mapped()));
   }
   while (batch.size() < limit && !queued_.empty()) {
-    take(queued_.front().first, std::move(queued_.front().second));
+    take(std::move(queued_.front()));
     queued_.pop_front();
   }
+  if (batch.empty()) return;
   lock.unlock();
   std::weak_ptr<ProducerCore> weak = weak_from_this();
-  sender_->send(topic_, std::move(batch),
-                [weak, ids = std::move(ids)](std::size_t index, driver::SendResult result) {
-                  if (auto self = weak.lock(); self && index < ids.size()) {
-                    self->on_sent(ids[index], std::move(result));
-                  }
-                });
+  const std::size_t batch_size = batch.size();
+  // Completions the driver reports before send() returns (the memory driver reports all of
+  // them) are collected without the lock and settled together: one lock per batch, not per
+  // message.
+  inline_collector = this;
+  sender_->send(
+      topic_, std::move(batch),
+      [weak, first = *first_id, n = batch_size](std::size_t index, driver::SendResult result) {
+        if (auto self = weak.lock(); self && index < n) {
+          self->on_sent(first + index, std::move(result));
+        }
+      });
+  inline_collector = nullptr;
+  if (!inline_results_.empty()) {
+    {
+      std::lock_guard inner(mutex_);
+      for (auto& [id, result] : inline_results_) settle(id, std::move(result), inline_done_);
+    }
+    inline_results_.clear();
+    wake_waiters();
+    finish_all(inline_done_);
+  }
   lock.lock();
 }
 
 void ProducerCore::on_sent(Id id, driver::SendResult result) {
-  std::unique_lock lock(mutex_);
-  auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) return;  // expired or closed meanwhile: already completed
-  Entry entry = std::move(it->second);
-  in_flight_.erase(it);
+  if (inline_collector == this) {
+    inline_results_.emplace_back(id, std::move(result));
+    return;
+  }
+  std::vector<std::pair<Entry, PublishResult>> done;
+  {
+    std::lock_guard lock(mutex_);
+    settle(id, std::move(result), done);
+  }
+  wake_waiters();
+  finish_all(done);
+}
+
+void ProducerCore::settle(Id id, driver::SendResult result,
+                          std::vector<std::pair<Entry, PublishResult>>& done) {
+  auto taken = in_flight_.take(id);
+  if (!taken) return;  // expired or closed meanwhile: already completed
+  Entry entry = std::move(*taken);
   if (result.error) {
     const auto now = Clock::now();
     const auto wait = options_.retry.backoff(entry.attempt);
@@ -247,24 +280,60 @@ void ProducerCore::on_sent(Id id, driver::SendResult result) {
       log_debug("publish to '" + topic_ + "' attempt " + std::to_string(entry.attempt) +
                 " failed (" + result.error->message + "), retrying in " +
                 std::to_string(wait.count()) + "ms");
-      retry_.emplace(now + wait, std::make_pair(id, std::move(entry)));
-      lock.unlock();
-      work_cv_.notify_one();
+      retry_.emplace(now + wait, std::move(entry));
+      retry_added_ = true;
       return;
     }
     --pending_;
-    space_cv_.notify_all();
-    lock.unlock();
-    finish(entry, PublishResult{{}, failure_of(*result.error, topic_, entry.attempt)});
+    auto error = failure_of(*result.error, topic_, entry.attempt);
+    done.emplace_back(std::move(entry), PublishResult{{}, std::move(error)});
     return;
   }
   --pending_;
-  if (pending_ == 0 || pending_ + 1 == options_.buffer_capacity) space_cv_.notify_all();
-  lock.unlock();
-  finish(entry, PublishResult{std::move(result.receipt), nullptr});
+  done.emplace_back(std::move(entry), PublishResult{std::move(result.receipt), nullptr});
+}
+
+void ProducerCore::wake_waiters() {
+  bool wake_publishers;
+  bool wake_sender;
+  {
+    std::lock_guard lock(mutex_);
+    // Blocked publishers wake once a good share of the buffer is free, not for every slot:
+    // waking them per message costs a context switch per message.
+    const std::size_t cap = options_.buffer_capacity;
+    const std::size_t low_water =
+        cap - std::max<std::size_t>(1, std::min(options_.batch_size, cap / 4));
+    wake_publishers = space_waiters_ > 0 && pending_ <= low_water;
+    wake_sender = std::exchange(retry_added_, false);
+  }
+  if (wake_publishers) space_cv_.notify_all();
+  if (wake_sender) work_cv_.notify_one();
 }
 
 void ProducerCore::finish(Entry& entry, PublishResult result) {
+  call_back(entry, result);
+  bool idle;
+  {
+    std::lock_guard lock(mutex_);
+    idle = --unfinished_ == 0;
+  }
+  if (idle) space_cv_.notify_all();
+}
+
+void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done) {
+  if (done.empty()) return;
+  for (auto& [entry, result] : done) call_back(entry, result);
+  bool idle;
+  {
+    std::lock_guard lock(mutex_);
+    unfinished_ -= done.size();
+    idle = unfinished_ == 0;
+  }
+  if (idle) space_cv_.notify_all();
+  done.clear();
+}
+
+void ProducerCore::call_back(Entry& entry, const PublishResult& result) {
   try {
     if (entry.done) entry.done(result);
   } catch (const std::exception& e) {
@@ -272,12 +341,6 @@ void ProducerCore::finish(Entry& entry, PublishResult result) {
   } catch (...) {
     log_error("publish callback for '" + topic_ + "' threw a non-standard exception");
   }
-  bool idle;
-  {
-    std::lock_guard lock(mutex_);
-    idle = --unfinished_ == 0;
-  }
-  if (idle) space_cv_.notify_all();
 }
 
 }  // namespace unimq::detail

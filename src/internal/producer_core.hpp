@@ -11,7 +11,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "internal/in_flight_window.hpp"
 #include "unimq/driver/driver.hpp"
 #include "unimq/producer.hpp"
 #include "unimq/producer_options.hpp"
@@ -55,6 +58,13 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   void send_batch(std::unique_lock<std::mutex>& lock);
   void expire(Clock::time_point now, std::vector<std::pair<Entry, std::exception_ptr>>& failed);
   void on_sent(Id id, driver::SendResult result);
+  // Completes in-flight message `id` with `result` (or schedules its retry); the caller holds
+  // mutex_. Completed entries go to `done`, for callbacks run after the lock is released.
+  void settle(Id id, driver::SendResult result, std::vector<std::pair<Entry, PublishResult>>& done);
+  // Wakes blocked publishers and the sender thread if settling made that necessary.
+  void wake_waiters();
+  void finish_all(std::vector<std::pair<Entry, PublishResult>>& done);
+  void call_back(Entry& entry, const PublishResult& result);
   Clock::time_point next_wakeup() const;
   void finish(Entry& entry, PublishResult result);
 
@@ -66,14 +76,19 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;   // sender thread: new work, retry due, closing
   std::condition_variable space_cv_;  // publishers waiting for buffer space, flush waiters
-  Id next_id_ = 1;
-  std::deque<std::pair<Id, Entry>> queued_;  // waiting for the sender, publish order
-  std::map<Id, Entry> in_flight_;            // handed to the driver
-  std::multimap<Clock::time_point, std::pair<Id, Entry>> retry_;  // waiting for their backoff
-  std::size_t pending_ = 0;                                       // queued + in flight + retrying
+  std::deque<Entry> queued_;          // waiting for the sender, publish order
+  InFlightWindow<Entry> in_flight_;   // handed to the driver
+  std::multimap<Clock::time_point, Entry> retry_;  // waiting for their backoff
+  std::size_t pending_ = 0;                        // queued + in flight + retrying
   // pending_ plus completions whose callback has not returned yet: flush() waits for this, so
   // a caller that flushed sees every callback's effects.
   std::size_t unfinished_ = 0;
+  std::size_t space_waiters_ = 0;  // publishers blocked on a full buffer
+  bool retry_added_ = false;       // settle() scheduled a retry: the sender thread must look
+  // Sender thread only: completions the driver reports inside sender_->send(), settled as one
+  // batch when it returns.
+  std::vector<std::pair<Id, driver::SendResult>> inline_results_;
+  std::vector<std::pair<Entry, PublishResult>> inline_done_;
   bool closing_ = false;
   bool closed_ = false;
   std::thread thread_;
