@@ -20,13 +20,18 @@ bool Collector::wait_for(std::size_t n, std::chrono::milliseconds timeout) {
 }
 
 bool Collector::wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  // `pred` may read this collector, so it runs without the lock; an add() between its check and
+  // the wait would then go unnoticed, hence the wait is sliced and the check repeated.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mutex_);
-  return cv_.wait_for(lock, timeout, [&] {
+  for (;;) {
     lock.unlock();
-    bool ok = pred();
+    const bool ok = pred();
     lock.lock();
-    return ok;
-  });
+    if (ok) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    cv_.wait_for(lock, 5ms);
+  }
 }
 
 std::size_t Collector::size() const {

@@ -30,7 +30,7 @@ class Collector {
   void add(const Delivery& d);
   /// Waits until `n` deliveries were recorded; false on timeout.
   bool wait_for(std::size_t n, std::chrono::milliseconds timeout = patience);
-  /// Waits until `pred()` holds (checked on every add); false on timeout.
+  /// Waits until `pred()` holds (checked on every add and every 5 ms); false on timeout.
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = patience);
   /// Deliveries recorded so far.
   std::size_t size() const;
