@@ -203,16 +203,13 @@ void ProducerCore::send_batch(std::unique_lock<std::mutex>& lock) {
   const std::size_t limit = options_.batch_size;
   batch.reserve(std::min(limit, queued_.size() + retry_.size()));
   std::optional<Id> first_id;
-  // A copy is kept only when a retry could need it; the last attempt gives the message away.
-  // Ids are consecutive within the batch, so the completion maps its index to first_id + index.
+  // The message moves to the driver (no copy); a driver hands it back with a failure it wants
+  // retried. Ids are consecutive within the batch, so a completion maps its index to
+  // first_id + index.
   auto take = [&](Entry&& entry) {
     const bool resent = entry.attempt > 0;
     ++entry.attempt;
-    if (entry.attempt < options_.retry.max_attempts) {
-      batch.push_back(entry.message);
-    } else {
-      batch.push_back(std::move(entry.message));
-    }
+    batch.push_back(std::move(entry.message));
     const Id id = in_flight_.push(std::move(entry), resent);
     if (!first_id) first_id = id;
   };
@@ -275,8 +272,9 @@ void ProducerCore::settle(Id id, driver::SendResult result,
   if (result.error) {
     const auto now = Clock::now();
     const auto wait = options_.retry.backoff(entry.attempt);
-    if (retryable(result.error->kind) && entry.attempt < options_.retry.max_attempts &&
-        now + wait < entry.deadline && !closing_) {
+    if (retryable(result.error->kind) && result.message &&
+        entry.attempt < options_.retry.max_attempts && now + wait < entry.deadline && !closing_) {
+      entry.message = std::move(*result.message);
       log_debug("publish to '" + topic_ + "' attempt " + std::to_string(entry.attempt) +
                 " failed (" + result.error->message + "), retrying in " +
                 std::to_string(wait.count()) + "ms");

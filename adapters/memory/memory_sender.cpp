@@ -15,13 +15,13 @@ class MemorySender final : public driver::Sender {
   void send(const std::string& topic, std::vector<Message> batch,
             driver::SendCompletion on_complete) override {
     if (closed_.load() || state_->closed.load()) {
-      fail(batch.size(), on_complete,
+      fail(batch, on_complete,
            {driver::ErrorKind::closed,
             closed_.load() ? "memory sender is closed" : "memory connection is closed"});
       return;
     }
     if (topic.empty()) {
-      fail(batch.size(), on_complete, {driver::ErrorKind::permanent, "topic name is empty"});
+      fail(batch, on_complete, {driver::ErrorKind::permanent, "topic name is empty"});
       return;
     }
     const std::size_t n = batch.size();
@@ -41,9 +41,11 @@ class MemorySender final : public driver::Sender {
   void close() override { closed_.store(true); }
 
  private:
-  static void fail(std::size_t n, const driver::SendCompletion& on_complete,
+  static void fail(std::vector<Message>& batch, const driver::SendCompletion& on_complete,
                    const driver::DriverError& error) {
-    for (std::size_t i = 0; i < n; ++i) on_complete(i, driver::SendResult{{}, error});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      on_complete(i, driver::SendResult{{}, error, std::move(batch[i])});
+    }
   }
 
   const std::shared_ptr<ConnectionState> state_;

@@ -23,6 +23,7 @@ struct Script {
   std::function<std::optional<driver::DriverError>(const Message&, int attempt)> decide;
   std::map<std::string, int> attempts;  // by payload
   bool hold = false;
+  bool hand_back = true;  // return failed messages to the common layer, as retrying drivers do
 };
 
 Script& script() {
@@ -48,6 +49,7 @@ class ScriptedSender final : public driver::Sender {
       driver::SendResult result;
       if (error) {
         result.error = error;
+        if (script().hand_back) result.message = std::move(batch[i]);
       } else {
         result.receipt.topic = topic;
         result.receipt.message_id = batch[i].payload();
@@ -103,6 +105,7 @@ class PublishPipeline : public ::testing::Test {
     script().decide = nullptr;
     script().attempts.clear();
     script().hold = false;
+    script().hand_back = true;
     client_.emplace(Client::connect("scripted-test://here"));
   }
   void TearDown() override {
@@ -151,6 +154,31 @@ TEST_F(PublishPipeline, RetriesStopAtMaxAttemptsWithARetryablePublishError) {
     EXPECT_NE(std::string(e.what()).find("broker busy"), std::string::npos) << e.what();
   }
   EXPECT_EQ(attempts("m"), 4);
+}
+
+TEST_F(PublishPipeline, RetriedMessagesAreSentAgainUnchanged) {
+  std::vector<Message> seen;
+  script().decide = [&](const Message& m, int attempt) -> std::optional<driver::DriverError> {
+    seen.push_back(m);
+    if (attempt < 2) return driver::DriverError{driver::ErrorKind::retryable, "busy"};
+    return std::nullopt;
+  };
+  auto producer = client().topic("t").producer(fast_retry(3));
+  producer.publish(Message("m").key("k").header("h", "v")).get();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], seen[1]);
+  EXPECT_EQ(seen[1].key(), "k");
+  EXPECT_EQ(seen[1].headers().get("h"), "v");
+}
+
+TEST_F(PublishPipeline, AFailedMessageTheDriverKeptIsFailedNotRetried) {
+  script().hand_back = false;
+  script().decide = [](const Message&, int) -> std::optional<driver::DriverError> {
+    return driver::DriverError{driver::ErrorKind::retryable, "lost in transit"};
+  };
+  auto producer = client().topic("t").producer(fast_retry(5));
+  EXPECT_THROW(producer.publish(Message("m")).get(), PublishError);
+  EXPECT_EQ(attempts("m"), 1);
 }
 
 TEST_F(PublishPipeline, PermanentErrorsFailAtOnce) {

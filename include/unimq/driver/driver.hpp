@@ -40,8 +40,12 @@ struct DriverError {
 
 /// The outcome of sending one message: a receipt or an error.
 struct SendResult {
-  Receipt receipt;                   ///< Filled on success.
-  std::optional<DriverError> error;  ///< Set on failure.
+  Receipt receipt{};                   ///< Filled on success.
+  std::optional<DriverError> error{};  ///< Set on failure.
+  /// On failure, the message handed back to the common layer, which then may send it again
+  /// (a retryable error). The common layer keeps no copy of what it sends, so a failed message
+  /// that is not handed back is failed to the publisher instead of being retried.
+  std::optional<Message> message{};
 };
 
 /// Called once per message of a batch, with its index in the batch. May run on any thread,
