@@ -118,7 +118,10 @@ void ConsumerCore::start(Handler handler) {
   for (std::size_t i = 0; i < lanes; ++i)
     lanes_.push_back(std::make_unique<WorkQueue<DeliveryPtr>>());
   for (std::size_t i = 0; i < options_.concurrency; ++i) {
-    workers_.emplace_back([this, lane = lanes == 1 ? 0 : i] { worker_loop(lane); });
+    workers_.emplace_back(
+        [this, lane = lanes == 1 ? 0 : i, sharers = lanes == 1 ? options_.concurrency : 1] {
+          worker_loop(lane, sharers);
+        });
   }
   poller_ = std::thread([this] { poll_loop(); });
   log_debug("consumer of '" + topic() + "' group '" + options_.group + "' started");
@@ -276,8 +279,7 @@ void ConsumerCore::poll_loop() {
       if (stopping_) break;
     }
     flush_settlements(acks, nacks);
-    for (auto& d : due) dispatch(std::move(d));
-    due.clear();
+    dispatch_all(due);
     if (free_slots == 0) continue;
     std::vector<driver::Inbound> batch;
     try {
@@ -302,14 +304,17 @@ void ConsumerCore::poll_loop() {
       in_flight_ += static_cast<std::uint32_t>(batch.size());
     }
     counters_.received += batch.size();
+    std::vector<DeliveryPtr> deliveries;
+    deliveries.reserve(batch.size());
     for (auto& in : batch) {
       auto d = std::make_shared<DeliveryState>();
       d->consumer = weak_from_this();
       d->names = names_;
       d->attempt = first_attempt(in);
       d->inbound = std::move(in);
-      dispatch(std::move(d));
+      deliveries.push_back(std::move(d));
     }
+    dispatch_all(deliveries);
   }
   // Stopping: let in-flight handlers and dead-letter publishes finish until the deadline, then
   // flush what they settled and leave the subscription.
@@ -332,19 +337,41 @@ void ConsumerCore::poll_loop() {
   }
 }
 
-void ConsumerCore::dispatch(DeliveryPtr d) {
-  std::size_t lane = 0;
-  if (lanes_.size() > 1) {
-    const auto& key = d->inbound.message.key();
-    lane =
-        key.empty() ? round_robin_.fetch_add(1) % lanes_.size() : lane_for_key(key, lanes_.size());
-  }
-  d->lane = lane;
-  lanes_[lane]->push(std::move(d));
+std::size_t ConsumerCore::lane_of(const DeliveryPtr& d) {
+  if (lanes_.size() == 1) return 0;
+  const auto& key = d->inbound.message.key();
+  return key.empty() ? round_robin_.fetch_add(1) % lanes_.size() : lane_for_key(key, lanes_.size());
 }
 
-void ConsumerCore::worker_loop(std::size_t lane) {
-  while (auto d = lanes_[lane]->pop()) process(std::move(*d));
+void ConsumerCore::dispatch_all(std::vector<DeliveryPtr>& batch) {
+  if (lanes_.size() == 1) {
+    for (auto& d : batch) d->lane = 0;
+    lanes_[0]->push_all(batch);
+    return;
+  }
+  // One push per lane and batch: a lock and a wake-up per message would cost more than the
+  // memory broker's whole receive path.
+  std::vector<std::vector<DeliveryPtr>> per_lane(lanes_.size());
+  for (auto& d : batch) {
+    d->lane = lane_of(d);
+    per_lane[d->lane].push_back(std::move(d));
+  }
+  batch.clear();
+  for (std::size_t i = 0; i < lanes_.size(); ++i) {
+    if (!per_lane[i].empty()) lanes_[i]->push_all(per_lane[i]);
+  }
+}
+
+void ConsumerCore::worker_loop(std::size_t lane, std::size_t sharers) {
+  // Workers take small runs from their lane; with one shared lane each takes a fair share, so
+  // a run never starves the other workers.
+  constexpr std::size_t max_run = 64;
+  std::vector<DeliveryPtr> run;
+  run.reserve(max_run);
+  while (lanes_[lane]->pop_some(run, max_run, sharers) > 0) {
+    for (auto& d : run) process(std::move(d));
+    run.clear();
+  }
 }
 
 bool ConsumerCore::wait_backoff(std::chrono::milliseconds delay) {

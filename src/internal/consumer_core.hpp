@@ -69,7 +69,8 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
 
  private:
   void poll_loop();
-  void worker_loop(std::size_t lane);
+  /// Runs handlers for `lane`, which `sharers` workers take from.
+  void worker_loop(std::size_t lane, std::size_t sharers);
   /// How a handler call ended.
   enum class Outcome { success, failure, permanent };
   void process(DeliveryPtr d);
@@ -77,7 +78,9 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   /// to wait in the lane when the message is retried right there (per-key ordering).
   std::optional<std::chrono::milliseconds> settle(const DeliveryPtr& d, Outcome outcome,
                                                   const std::string& error);
-  void dispatch(DeliveryPtr d);
+  std::size_t lane_of(const DeliveryPtr& d);
+  /// Routes a batch to the lanes (moved from, then cleared).
+  void dispatch_all(std::vector<DeliveryPtr>& batch);
   void queue_ack(const DeliveryPtr& d);
   void redeliver_locally(DeliveryPtr d, std::chrono::milliseconds delay, bool next_attempt);
   bool wait_backoff(std::chrono::milliseconds delay);

@@ -2,12 +2,14 @@
 // pinned to lanes so per-key order holds under concurrency.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace unimq::detail {
 
@@ -29,6 +31,40 @@ class WorkQueue {
     cv_.notify_one();
     return true;
   }
+  /// Appends every item of `items` (moved from, then cleared) with one lock and one wake-up
+  /// round; returns false once closed.
+  bool push_all(std::vector<T>& items) {
+    const std::size_t n = items.size();
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return false;
+      for (auto& item : items) items_.push_back(std::move(item));
+    }
+    items.clear();
+    if (n == 1) {
+      cv_.notify_one();
+    } else if (n > 1) {
+      cv_.notify_all();
+    }
+    return true;
+  }
+
+  /// Waits for items, then moves up to `max` of the oldest into `out`: a fair share when
+  /// `sharers` workers take from this queue (size / sharers, at least one). Returns how many
+  /// were taken; 0 once closed (queued items are dropped).
+  std::size_t pop_some(std::vector<T>& out, std::size_t max, std::size_t sharers) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (closed_) return 0;
+    const std::size_t n =
+        std::clamp<std::size_t>(items_.size() / std::max<std::size_t>(sharers, 1), 1, max);
+    for (std::size_t i = 0; i < n; ++i) {
+      out.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    return n;
+  }
+
   /// Takes the oldest item, waiting for one; nullopt once closed (queued items are dropped).
   std::optional<T> pop() {
     std::unique_lock lock(mutex_);
