@@ -58,5 +58,23 @@ TEST(WorkQueue, CloseWakesWaitersAndReturnsWhatWasLeft) {
   EXPECT_EQ(q2.pop(), std::nullopt);
 }
 
+TEST(WorkQueue, PushAllThenPopSomeTakesAFairShareInOrder) {
+  WorkQueue<int> q;
+  std::vector<int> items{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  EXPECT_TRUE(q.push_all(items));
+  EXPECT_TRUE(items.empty());
+  std::vector<int> out;
+  EXPECT_EQ(q.pop_some(out, 64, 4), 2u);  // 10 items, 4 workers: 10 / 4
+  EXPECT_EQ(q.pop_some(out, 3, 1), 3u);   // capped at max
+  EXPECT_EQ(out, (std::vector<int>{0, 1, 2, 3, 4}));
+  out.clear();
+  EXPECT_EQ(q.pop_some(out, 64, 100), 1u);  // at least one
+  EXPECT_EQ(out, (std::vector<int>{5}));
+  q.close();
+  EXPECT_EQ(q.pop_some(out, 64, 1), 0u);
+  std::vector<int> late{1};
+  EXPECT_FALSE(q.push_all(late));
+}
+
 }  // namespace
 }  // namespace unimq::detail
