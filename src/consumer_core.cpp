@@ -498,7 +498,7 @@ ProducerCore& ConsumerCore::dead_letter_producer() {
     const std::string dlq_topic =
         options_.dead_letter.topic.empty() ? topic() + ".dlq" : options_.dead_letter.topic;
     client_->ensure_topic(dlq_topic, 1, 1);
-    dlq_ = ProducerCore::create(client_, dlq_topic, ProducerOptions{});
+    dlq_ = ProducerCore::create(client_, dlq_topic, ProducerOptions{}, true);
   }
   return *dlq_;
 }

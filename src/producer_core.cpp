@@ -8,6 +8,7 @@
 #include "internal/client_core.hpp"
 #include "internal/log.hpp"
 #include "unimq/error.hpp"
+#include "unimq/header_rules.hpp"
 
 namespace unimq::detail {
 namespace {
@@ -38,9 +39,11 @@ bool retryable(driver::ErrorKind kind) {
 }  // namespace
 
 std::shared_ptr<ProducerCore> ProducerCore::create(std::shared_ptr<ClientCore> client,
-                                                   std::string topic, ProducerOptions options) {
+                                                   std::string topic, ProducerOptions options,
+                                                   bool allow_reserved_headers) {
   options.validate();
   auto core = std::make_shared<ProducerCore>(std::move(client), std::move(topic), options);
+  core->allow_reserved_headers_ = allow_reserved_headers;
   // The thread owns a reference, so the core is never destroyed on its own thread while the
   // thread still runs; close() (called by the last Producer handle or the client) ends it.
   core->thread_ = std::thread([core] { core->run(); });
@@ -64,6 +67,10 @@ std::size_t ProducerCore::pending() const {
 }
 
 void ProducerCore::publish(Message message, PublishCallback done) {
+  // Checked before queueing, so a bad name fails the caller at once, on every backend alike.
+  for (const auto& [name, value] : message.headers()) {
+    validate_header_name(name, allow_reserved_headers_);
+  }
   const auto deadline = Clock::now() + options_.publish_timeout;
   std::unique_lock lock(mutex_);
   if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");

@@ -35,8 +35,8 @@ class Error : public std::runtime_error {
   ErrorCode code_;
 };
 
-/// Invalid URL, option, YAML key or value. The message names the key, the value and what was
-/// expected.
+/// Invalid input from the caller: URL, option, YAML key or value, header name. The message
+/// names the key or value and what was expected.
 class ConfigError : public Error {
  public:
   explicit ConfigError(const std::string& message) : Error(ErrorCode::config, message) {}

@@ -9,6 +9,7 @@
 #include "unimq/dead_letter_policy.hpp"  // IWYU pragma: export
 #include "unimq/delivery.hpp"            // IWYU pragma: export
 #include "unimq/error.hpp"               // IWYU pragma: export
+#include "unimq/header_rules.hpp"        // IWYU pragma: export
 #include "unimq/headers.hpp"             // IWYU pragma: export
 #include "unimq/log.hpp"                 // IWYU pragma: export
 #include "unimq/message.hpp"             // IWYU pragma: export

@@ -30,8 +30,11 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   using Clock = std::chrono::steady_clock;
 
   /// Creates the producer and its sender thread.
+  /// `allow_reserved_headers` is for unimq's own producers (dead-lettering), which stamp
+  /// `unimq-*` headers.
   static std::shared_ptr<ProducerCore> create(std::shared_ptr<ClientCore> client, std::string topic,
-                                              ProducerOptions options);
+                                              ProducerOptions options,
+                                              bool allow_reserved_headers = false);
   ~ProducerCore();
 
   /// Queues `message`; `done` is called exactly once with the outcome.
@@ -72,6 +75,7 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   std::unique_ptr<driver::Sender> sender_;
   const std::string topic_;
   const ProducerOptions options_;
+  bool allow_reserved_headers_ = false;  // set once in create(), before the thread starts
 
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;   // sender thread: new work, retry due, closing
