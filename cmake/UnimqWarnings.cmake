@@ -1,9 +1,13 @@
-# unimq_warnings(target): the project's warning set, applied per target (never globally).
+include(UnimqSanitize)
+
+# unimq_warnings(target): the project's warning set, applied per target (never globally), and
+# the sanitizers of UNIMQ_SANITIZE: every target of ours calls this, third-party code never does.
 function(unimq_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
   if(UNIMQ_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  unimq_sanitize(${target})
 endfunction()
 
 # unimq_adapter(name sources...): an adapter library unimq_<name> with alias unimq::<name>.

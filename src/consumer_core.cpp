@@ -99,7 +99,20 @@ void ConsumerCore::start(Handler handler) {
     if (stopped_ || stopping_) throw ClosedError("consumer of '" + topic() + "' was stopped");
     if (started_) throw ConfigError("consumer of '" + topic() + "' is already started");
     started_ = true;
+    starting_ = true;
   }
+  // stop() (from another thread, or a client closing) waits until the setup below is complete,
+  // so it never sees half-built lanes and workers.
+  struct SetupDone {
+    ConsumerCore& self;
+    ~SetupDone() {
+      {
+        std::lock_guard lock(self.mutex_);
+        self.starting_ = false;
+      }
+      self.cv_.notify_all();
+    }
+  } setup_done{*this};
   try {
     client_->check_open();
     client_->ensure_topic(topic(), 1, 1);
@@ -153,7 +166,8 @@ void ConsumerCore::run(Handler handler) {
 
 bool ConsumerCore::stop(std::chrono::milliseconds deadline) {
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return !starting_; });
     if (stopped_ || stopping_) return active_handlers_ <= handlers_left_running_;
     if (!started_) {
       stopped_ = true;
@@ -328,6 +342,15 @@ void ConsumerCore::poll_loop() {
     acks_.clear();
     nacks_.clear();
     local_redeliveries_.clear();
+  }
+  receiver_closed_.store(true);
+  {
+    // Settlements that raced with the flag still get flushed.
+    std::lock_guard lock(mutex_);
+    acks.insert(acks.end(), acks_.begin(), acks_.end());
+    nacks.insert(nacks.end(), nacks_.begin(), nacks_.end());
+    acks_.clear();
+    nacks_.clear();
   }
   flush_settlements(acks, nacks);
   try {

@@ -63,6 +63,8 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   const ConsumerOptions& options() const noexcept { return options_; }
 
   // Settlement, from workers or from Delivery handles (any thread). Idempotent per delivery.
+  /// Whether settlements still reach the broker: false once the receiver was closed by stop().
+  bool accepting_settlements() const noexcept { return !receiver_closed_.load(); }
   void ack(const DeliveryPtr& d);
   void nack(const DeliveryPtr& d, std::chrono::milliseconds delay);
   void dead_letter(const DeliveryPtr& d, std::string reason);
@@ -117,8 +119,10 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   std::uint32_t pending_dead_letters_ = 0;
   bool poller_waiting_ = false;
   bool started_ = false;
+  bool starting_ = false;  // start() is building lanes, workers and the poller
   bool stopping_ = false;
   bool stopped_ = false;
+  std::atomic<bool> receiver_closed_{false};  // the poll thread closed the receiver
   Clock::time_point stop_deadline_{};
 
   struct Counters {
