@@ -9,6 +9,7 @@
 
 #include "unimq/config.hpp"
 #include "unimq/error.hpp"
+#include "unimq/header_rules.hpp"
 
 namespace unimq::driver {
 namespace {
@@ -99,12 +100,20 @@ std::string redact_text(std::string_view url, std::size_t& mask_end) {
 }
 
 // One parse of one URL; holds the redacted text used in every error message.
+// Longer URLs are mistakes (a pasted file, a runaway template), not broker addresses.
+constexpr std::size_t max_url_length = 8192;
+
 class UrlParser {
  public:
   explicit UrlParser(std::string_view url) : url_(url), display_(redact_text(url, mask_end_)) {}
 
   BrokerUrl run() {
     BrokerUrl out;
+    if (url_.size() > max_url_length) {
+      fail("is " + std::to_string(url_.size()) + " bytes long, longer than " +
+           std::to_string(max_url_length));
+    }
+    if (!is_valid_utf8(url_)) fail("is not valid UTF-8");
     for (std::size_t i = 0; i < url_.size(); ++i) {
       const auto c = static_cast<unsigned char>(url_[i]);
       if (c <= 0x20 || c == 0x7F) {
@@ -148,7 +157,27 @@ class UrlParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw ConfigError("broker URL '" + display_ + "': " + what);
+    throw ConfigError("broker URL '" + shown_url() + "': " + what);
+  }
+
+  // The redacted URL, cut to a readable length, with bytes outside printable ASCII escaped so a
+  // bad URL cannot corrupt the log line that reports it.
+  std::string shown_url() const {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    const std::size_t limit = 200;
+    for (std::size_t i = 0; i < display_.size() && i < limit; ++i) {
+      const auto c = static_cast<unsigned char>(display_[i]);
+      if (c >= 0x20 && c < 0x7f) {
+        out.push_back(static_cast<char>(c));
+      } else {
+        out += "\\x";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xf]);
+      }
+    }
+    if (display_.size() > limit) out += "...";
+    return out;
   }
 
   // `raw` quoted for an error message, or `***` when it may contain password text.

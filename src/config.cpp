@@ -313,7 +313,7 @@ class Reader {
     try {
       options.validate();
     } catch (const ConfigError& e) {
-      throw ConfigError(where(node) + path + ": " + e.what());
+      throw ConfigError(where(node) + path + "." + e.what());
     }
   }
 
@@ -340,7 +340,7 @@ class Reader {
         o.retry = retry(value, p, o.retry);
       }
     }
-    if (c.topic.empty()) fail(node, path, "missing 'topic', expected the topic it publishes to");
+    if (c.topic.empty()) fail(node, path + ".topic", "missing, expected the topic it publishes to");
     validate(o, node, path);
     return c;
   }
@@ -396,7 +396,7 @@ class Reader {
         o.poll_timeout = duration_value(value, p);
       }
     }
-    if (c.topic.empty()) fail(node, path, "missing 'topic', expected the topic it reads");
+    if (c.topic.empty()) fail(node, path + ".topic", "missing, expected the topic it reads");
     validate(o, node, path);
     return c;
   }

@@ -2,6 +2,7 @@
 #include "unimq/delivery.hpp"
 
 #include "internal/consumer_core.hpp"
+#include "unimq/error.hpp"
 
 namespace unimq {
 
@@ -24,17 +25,37 @@ bool Delivery::settled() const noexcept {
   return state_->settled.load();
 }
 
-// A delivery that outlives its consumer settles nothing: the broker redelivers the message.
+namespace {
+
+// The consumer a settlement goes to; ClosedError when it was stopped (its receiver closed) or
+// destroyed, since the settlement could no longer reach the broker. The broker redelivers the
+// message then.
+std::shared_ptr<detail::ConsumerCore> settling_consumer(const detail::DeliveryState& state,
+                                                        const char* what) {
+  auto consumer = state.consumer.lock();
+  if (!consumer || !consumer->accepting_settlements()) {
+    throw ClosedError(std::string(what) + " of message " + state.inbound.id + " from '" +
+                      state.names->topic +
+                      "' after its consumer stopped; the broker will redeliver it");
+  }
+  return consumer;
+}
+
+}  // namespace
+
 void Delivery::ack() const {
-  if (auto consumer = state_->consumer.lock()) consumer->ack(state_);
+  if (state_->settled.load()) return;  // settling twice is harmless, also after stop
+  settling_consumer(*state_, "ack")->ack(state_);
 }
 
 void Delivery::nack(std::chrono::milliseconds delay) const {
-  if (auto consumer = state_->consumer.lock()) consumer->nack(state_, delay);
+  if (state_->settled.load()) return;
+  settling_consumer(*state_, "nack")->nack(state_, delay);
 }
 
 void Delivery::dead_letter(std::string reason) const {
-  if (auto consumer = state_->consumer.lock()) consumer->dead_letter(state_, std::move(reason));
+  if (state_->settled.load()) return;
+  settling_consumer(*state_, "dead_letter")->dead_letter(state_, std::move(reason));
 }
 
 }  // namespace unimq

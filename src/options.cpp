@@ -2,6 +2,7 @@
 #include <cmath>
 #include <string>
 
+#include "internal/number_text.hpp"
 #include "unimq/consumer_options.hpp"
 #include "unimq/error.hpp"
 #include "unimq/producer_options.hpp"
@@ -21,7 +22,7 @@ void ConsumerOptions::validate() const {
   }
   if (max_in_flight < 1) invalid("max_in_flight", std::to_string(max_in_flight), "at least 1");
   if (!(rate_limit.per_second >= 0) || !std::isfinite(rate_limit.per_second)) {
-    invalid("rate_limit.per_second", std::to_string(rate_limit.per_second), "a number >= 0");
+    invalid("rate_limit.per_second", detail::number_text(rate_limit.per_second), "a number >= 0");
   }
   if (poll_timeout.count() < 1) {
     invalid("poll_timeout", std::to_string(poll_timeout.count()) + "ms", "at least 1ms");

@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "internal/number_text.hpp"
 #include "unimq/error.hpp"
 
 namespace unimq {
@@ -49,10 +50,10 @@ void RetryPolicy::validate() const {
          "a duration >= initial_backoff");
   }
   if (!(multiplier >= 1.0) || !std::isfinite(multiplier)) {
-    fail("multiplier", std::to_string(multiplier), "a number >= 1");
+    fail("multiplier", detail::number_text(multiplier), "a number >= 1");
   }
   if (!(jitter >= 0.0 && jitter <= 1.0))
-    fail("jitter", std::to_string(jitter), "a number in [0, 1]");
+    fail("jitter", detail::number_text(jitter), "a number in [0, 1]");
 }
 
 }  // namespace unimq

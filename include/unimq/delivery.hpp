@@ -16,7 +16,9 @@ struct DeliveryState;
 
 /// A message delivered to a consumer's handler. A cheap, copyable handle: with AckMode::manual
 /// the handler may keep a copy and settle it later from any thread. Settling is idempotent: only
-/// the first of ack(), nack() or dead_letter() counts, later calls do nothing. Thread-safe.
+/// the first of ack(), nack() or dead_letter() counts, later calls do nothing. Settling an
+/// unsettled delivery after its consumer stopped throws ClosedError (the settlement can no longer
+/// reach the broker, which redelivers the message). Thread-safe.
 class Delivery {
  public:
   /// The message.
@@ -31,7 +33,8 @@ class Delivery {
   /// `unimq-attempt` header, plus tries made in this process.
   std::uint32_t attempt() const noexcept;
 
-  /// Acknowledges the message: it will not be delivered again to this group.
+  /// Acknowledges the message: it will not be delivered again to this group. ClosedError
+  /// after the consumer stopped.
   void ack() const;
   /// Hands the message back for redelivery after `delay`. Where the backend cannot nack, the
   /// consumer redelivers it in-process after the delay.
