@@ -187,6 +187,12 @@ class UrlParser {
     return offset < mask_end_ ? "'***'" : in_quotes(text);
   }
 
+  [[noreturn]] void bad_escape(std::string_view escape, const std::string& what,
+                               bool secret) const {
+    fail(what + " has a malformed percent escape" + (secret ? std::string() : " " + show(escape)) +
+         ", expected '%' followed by two hex digits");
+  }
+
   std::string decode(std::string_view raw, const std::string& what, bool secret) const {
     std::string out;
     out.reserve(raw.size());
@@ -195,11 +201,8 @@ class UrlParser {
         out += raw[i];
         continue;
       }
-      if (i + 2 >= raw.size() || !is_hex(raw[i + 1]) || !is_hex(raw[i + 2])) {
-        const std::string escape = secret ? std::string() : " " + show(raw.substr(i, 3));
-        fail(what + " has a malformed percent escape" + escape +
-             ", expected '%' followed by two hex digits");
-      }
+      if (i + 2 >= raw.size() || !is_hex(raw[i + 1]) || !is_hex(raw[i + 2]))
+        bad_escape(raw.substr(i, 3), what, secret);
       out += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
       i += 2;
     }

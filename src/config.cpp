@@ -95,14 +95,14 @@ class Reader {
         broker = value;
       } else if (key == "topics") {
         for (auto& [name, node] : named(value, key))
-          config.topics[name] = topic(node, key + "." + name);
+          config.topics[name] = topic(node, join_path(key, name));
       } else if (key == "producers") {
         for (auto& [name, node] : named(value, key)) {
-          config.producers[name] = producer(node, key + "." + name);
+          config.producers[name] = producer(node, join_path(key, name));
         }
       } else {
         for (auto& [name, node] : named(value, key)) {
-          config.consumers[name] = consumer(node, key + "." + name);
+          config.consumers[name] = consumer(node, join_path(key, name));
         }
       }
     }
@@ -147,20 +147,25 @@ class Reader {
     Entries out;
     for (const auto& entry : node) {
       const std::string key = key_of(entry.first, path);
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string hint;
-        for (const std::string_view candidate : allowed) {
-          if (edit_distance(key, candidate) <= 2 && key.size() > 2) {
-            hint = " (did you mean '" + std::string(candidate) + "'?)";
-            break;
-          }
-        }
-        fail(entry.first, join_path(path, key),
-             "unknown key '" + key + "'" + hint + ", expected one of: " + join(allowed, ", "));
-      }
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+        unknown_key(entry.first, path, key, allowed);
       add_unique(out, key, entry.first, entry.second, path);
     }
     return out;
+  }
+
+  [[noreturn]] void unknown_key(const YAML::Node& key_node, const std::string& path,
+                                const std::string& key,
+                                std::initializer_list<std::string_view> allowed) const {
+    std::string hint;
+    for (const std::string_view candidate : allowed) {
+      if (edit_distance(key, candidate) <= 2 && key.size() > 2) {
+        hint = " (did you mean '" + std::string(candidate) + "'?)";
+        break;
+      }
+    }
+    fail(key_node, join_path(path, key),
+         "unknown key '" + key + "'" + hint + ", expected one of: " + join(allowed, ", "));
   }
 
   // The entries of a mapping from user-chosen names (topics, producers, consumers) to settings.
@@ -409,6 +414,16 @@ class Reader {
 std::string expand_env(std::string_view text, std::string_view key) {
   const std::string where = key.empty() ? std::string() : std::string(key) + ": ";
   const std::string expected = ", expected ${VAR} or ${VAR:-default} ($${ is a literal ${)";
+  // Error messages are built here, outside the loop, and only when one is thrown.
+  const auto bad_reference = [&](std::string_view subject, std::size_t offset,
+                                 std::string_view problem) {
+    return ConfigError(where + std::string(subject) + " at offset " + std::to_string(offset) +
+                       std::string(problem));
+  };
+  const auto unset = [&](const std::string& name) {
+    return ConfigError(where + "environment variable '" + name +
+                       "' is not set, expected it set or a default: ${" + name + ":-default}");
+  };
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -423,26 +438,23 @@ std::string expand_env(std::string_view text, std::string_view key) {
       continue;
     }
     const std::size_t close = text.find('}', i + 2);
-    const std::string at = " at offset " + std::to_string(i);
     if (close == std::string_view::npos)
-      throw ConfigError(where + "'${'" + at + " is not closed by '}'" + expected);
+      throw bad_reference("'${'", i, " is not closed by '}'" + expected);
     const std::string_view ref = text.substr(i + 2, close - i - 2);
     const std::size_t dflt = ref.find(":-");
     const std::string name(ref.substr(0, dflt));
     // The default is never echoed: it may be a credential.
-    if (name.empty())
-      throw ConfigError(where + "'${'" + at + " has an empty variable name" + expected);
+    if (name.empty()) throw bad_reference("'${'", i, " has an empty variable name" + expected);
     if (is_digit(name[0]) || !std::all_of(name.begin(), name.end(), is_name_char)) {
-      throw ConfigError(where + "'" + name + "'" + at +
-                        " is not a valid variable name, expected letters, digits and '_'");
+      throw bad_reference("'" + name + "'", i,
+                          " is not a valid variable name, expected letters, digits and '_'");
     }
     const char* value = std::getenv(name.c_str());
     if (dflt != std::string_view::npos) {
       // As in the shell, `:-` also applies when the variable is set but empty.
       out += (value != nullptr && *value != '\0') ? std::string_view(value) : ref.substr(dflt + 2);
     } else if (value == nullptr) {
-      throw ConfigError(where + "environment variable '" + name +
-                        "' is not set, expected it set or a default: ${" + name + ":-default}");
+      throw unset(name);
     } else {
       out += value;
     }

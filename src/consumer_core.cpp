@@ -71,7 +71,8 @@ std::shared_ptr<ConsumerCore> ConsumerCore::create(std::shared_ptr<ClientCore> c
 ConsumerCore::ConsumerCore(std::shared_ptr<ClientCore> client, std::string topic,
                            ConsumerOptions options)
     : client_(std::move(client)),
-      names_(std::make_shared<SubscriptionNames>(SubscriptionNames{topic, options.group})),
+      names_(
+          std::make_shared<SubscriptionNames>(SubscriptionNames{std::move(topic), options.group})),
       options_(std::move(options)),
       caps_(client_->capabilities()) {}
 
@@ -392,7 +393,10 @@ void ConsumerCore::worker_loop(std::size_t lane, std::size_t sharers) {
   std::vector<DeliveryPtr> run;
   run.reserve(max_run);
   while (lanes_[lane]->pop_some(run, max_run, sharers) > 0) {
-    for (auto& d : run) process(std::move(d));
+    for (auto& d : run) {
+      process(d);
+      d.reset();  // release each message once handled, not when the whole run is
+    }
     run.clear();
   }
 }
@@ -402,7 +406,7 @@ bool ConsumerCore::wait_backoff(std::chrono::milliseconds delay) {
   return !cv_.wait_for(lock, delay, [&] { return stopping_; });
 }
 
-void ConsumerCore::process(DeliveryPtr d) {
+void ConsumerCore::process(const DeliveryPtr& d) {
   for (;;) {
     if (bucket_ && !bucket_->acquire()) return;  // stopping: leave it for redelivery
     {
@@ -541,7 +545,7 @@ void ConsumerCore::dead_letter(const DeliveryPtr& d, std::string reason) {
   Headers& h = copy.headers();
   h.set(dlq_header::topic, topic());
   h.set(dlq_header::group, options_.group);
-  h.set(dlq_header::error, reason);
+  h.set(dlq_header::error, std::move(reason));
   h.set(dlq_header::attempts, std::to_string(d->attempt));
   h.set(dlq_header::failed_at, utc_now_rfc3339());
   h.set(dlq_header::message_id, d->inbound.id);

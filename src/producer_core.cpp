@@ -141,7 +141,7 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
     PublishResult result;
     result.error = std::make_exception_ptr(
         ClosedError("producer for '" + topic_ + "' was closed before the broker confirmed"));
-    finish(entry, std::move(result));
+    finish(entry, result);
   }
 }
 
@@ -315,7 +315,7 @@ void ProducerCore::wake_waiters() {
   if (wake_sender) work_cv_.notify_one();
 }
 
-void ProducerCore::finish(Entry& entry, PublishResult result) {
+void ProducerCore::finish(Entry& entry, const PublishResult& result) {
   call_back(entry, result);
   bool idle;
   {

@@ -75,7 +75,7 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   void worker_loop(std::size_t lane, std::size_t sharers);
   /// How a handler call ended.
   enum class Outcome { success, failure, permanent };
-  void process(DeliveryPtr d);
+  void process(const DeliveryPtr& d);
   /// Applies the ack/retry/dead-letter policy to a finished handler call; returns the backoff
   /// to wait in the lane when the message is retried right there (per-key ordering).
   std::optional<std::chrono::milliseconds> settle(const DeliveryPtr& d, Outcome outcome,

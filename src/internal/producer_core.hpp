@@ -69,7 +69,7 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   void finish_all(std::vector<std::pair<Entry, PublishResult>>& done);
   void call_back(Entry& entry, const PublishResult& result);
   Clock::time_point next_wakeup() const;
-  void finish(Entry& entry, PublishResult result);
+  void finish(Entry& entry, const PublishResult& result);
 
   std::shared_ptr<ClientCore> client_;
   std::unique_ptr<driver::Sender> sender_;
