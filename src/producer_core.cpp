@@ -316,7 +316,13 @@ void ProducerCore::wake_waiters() {
 }
 
 void ProducerCore::finish(Entry& entry, const PublishResult& result) {
-  call_back(entry, result);
+  if (result.ok() && result.receipt.topic.empty()) {
+    PublishResult named = result;
+    named.receipt.topic = topic_;
+    call_back(entry, named);
+  } else {
+    call_back(entry, result);
+  }
   bool idle;
   {
     std::lock_guard lock(mutex_);
@@ -327,7 +333,21 @@ void ProducerCore::finish(Entry& entry, const PublishResult& result) {
 
 void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done) {
   if (done.empty()) return;
-  for (auto& [entry, result] : done) call_back(entry, result);
+  // Drivers may leave the receipt's topic empty; one result object carries it for the whole
+  // batch instead of a string copy per message.
+  PublishResult named;
+  named.receipt.topic = topic_;
+  for (auto& [entry, result] : done) {
+    if (result.ok() && result.receipt.topic.empty()) {
+      named.receipt.message_id.swap(result.receipt.message_id);
+      named.receipt.partition = result.receipt.partition;
+      named.receipt.offset = result.receipt.offset;
+      named.receipt.receivers = result.receipt.receivers;
+      call_back(entry, named);
+    } else {
+      call_back(entry, result);
+    }
+  }
   bool idle;
   {
     std::lock_guard lock(mutex_);

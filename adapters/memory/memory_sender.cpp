@@ -31,7 +31,6 @@ class MemorySender final : public driver::Sender {
     for (std::size_t i = 0; i < n; ++i) {
       const auto seq = first + i;
       driver::SendResult result;
-      result.receipt.topic = topic;
       result.receipt.message_id = std::to_string(seq);
       result.receipt.offset = static_cast<std::int64_t>(seq);
       on_complete(i, std::move(result));

@@ -40,7 +40,8 @@ struct DriverError {
 
 /// The outcome of sending one message: a receipt or an error.
 struct SendResult {
-  Receipt receipt{};                   ///< Filled on success.
+  Receipt receipt{};                   ///< Filled on success; `topic` may stay empty (the
+                                       ///< common layer names it).
   std::optional<DriverError> error{};  ///< Set on failure.
   /// On failure, the message handed back to the common layer, which then may send it again
   /// (a retryable error). The common layer keeps no copy of what it sends, so a failed message
