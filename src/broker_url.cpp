@@ -84,17 +84,17 @@ std::string redact_text(std::string_view url, std::size_t& mask_end) {
   mask_end = 0;
   const std::size_t sep = url.find("://");
   const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
-  const std::size_t auth_end = std::min(url.find_first_of("/?", start), url.size());
-  const std::size_t at = url.substr(0, auth_end).rfind('@');
-  if (at != std::string_view::npos && at >= start) {
-    const std::size_t colon = url.find(':', start);
-    if (colon >= at) return std::string(url);  // user name only: it is kept.
-    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
-  }
-  // An '@' after the authority usually means a password with an unencoded '/' or '?' cut the
-  // authority short; everything up to the last '@' may then be password text.
   const std::size_t last_at = url.rfind('@');
   if (last_at == std::string_view::npos || last_at < start) return std::string(url);
+  const std::size_t auth_end = std::min(url.find_first_of("/?", start), url.size());
+  if (last_at < auth_end) {
+    const std::size_t colon = url.find(':', start);
+    if (colon >= last_at) return std::string(url);  // user name only: it is kept.
+    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(last_at));
+  }
+  // An '@' after the authority usually means a password with an unencoded '/' or '?' cut the
+  // authority short, even when an '@' of the password itself is left inside the authority;
+  // everything up to the last '@' may then be password text.
   mask_end = last_at;
   return std::string(url.substr(0, start)) + "***" + std::string(url.substr(last_at));
 }

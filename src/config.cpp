@@ -2,6 +2,7 @@
 // Every error names the key path, the value and what was expected; no input may crash.
 #include "unimq/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -409,6 +410,54 @@ class Reader {
   std::string source_;
 };
 
+// Counts the documents of a YAML stream without building them. yaml-cpp 0.7 (Debian 12) never
+// ends LoadAll on some invalid streams such as ",": its parser reports one more empty document
+// at the same position forever, and LoadAll allocates until the process dies (jbeder/yaml-cpp
+// #1040, fixed upstream by #1319). A document starting where the previous one started is that
+// loop, so it is reported as a syntax error instead.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = count_ > 0 && mark.pos == last_.pos;
+    last_ = mark;
+    ++count_;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  std::size_t count() const noexcept { return count_; }
+  bool stuck() const noexcept { return stuck_; }
+  const YAML::Mark& last() const noexcept { return last_; }
+
+ private:
+  std::size_t count_ = 0;
+  bool stuck_ = false;
+  YAML::Mark last_ = YAML::Mark::null_mark();
+};
+
+std::size_t count_documents(const std::string& yaml, const std::string& name) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (parser.HandleNextDocument(counter)) {
+    if (counter.stuck()) {
+      throw ConfigError(name + ":" + std::to_string(counter.last().line + 1) + ":" +
+                        std::to_string(counter.last().column + 1) +
+                        ": YAML syntax error: text the parser cannot read, such as a stray ','");
+    }
+  }
+  return counter.count();
+}
+
 }  // namespace
 
 std::string expand_env(std::string_view text, std::string_view key) {
@@ -526,21 +575,25 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
 
 Config Config::parse(std::string_view yaml, std::string_view source) {
   const std::string name(source);
-  std::vector<YAML::Node> documents;
+  const std::string text(yaml);
+  std::size_t documents = 0;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    // Counted first instead of YAML::LoadAll, which never returns on some invalid input.
+    documents = count_documents(text, name);
+    if (documents == 1) document = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {
     throw ConfigError(name + ": cannot parse YAML: " + e.what());
   }
-  if (documents.size() > 1) {
-    throw ConfigError(name + ": " + std::to_string(documents.size()) +
+  if (documents > 1) {
+    throw ConfigError(name + ": " + std::to_string(documents) +
                       " YAML documents, expected exactly one");
   }
   try {
-    return Reader(source).read(documents.empty() ? YAML::Node() : documents.front());
+    return Reader(source).read(document);
   } catch (const YAML::Exception& e) {
     // Not expected (values are read as text), but a library surprise must not escape as such.
     throw ConfigError(name + ": cannot read YAML: " + e.what());

@@ -228,6 +228,21 @@ TEST(BrokerUrlErrors, NeverShowThePassword) {
             std::string::npos);
 }
 
+// A password with an unencoded '@' and an unencoded '/' or '?' leaves an '@' inside the cut-short
+// authority and another after it; the text between them is password too. Found by
+// tests/fuzz/fuzz_broker_url.
+TEST(BrokerUrlErrors, NeverShowPasswordTextAfterItsOwnAt) {
+  for (const char* url : {
+           "amqp://user:s3c@!/r3t@host/vhost",
+           "redis://:s3c@/r3t@host:6379",
+           "redis://:s3c@r3t?x@host",
+       }) {
+    const std::string error = parse_error(url);
+    EXPECT_EQ(error.find("s3c"), std::string::npos) << url << " -> " << error;
+    EXPECT_EQ(error.find("r3t"), std::string::npos) << url << " -> " << error;
+  }
+}
+
 TEST(BrokerUrlOptions, OptionAndString) {
   const BrokerUrl url = BrokerUrl::parse("redis://h?mode=streams&empty=");
   EXPECT_EQ(url.option("mode"), std::optional<std::string_view>("streams"));

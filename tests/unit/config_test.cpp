@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -68,6 +70,20 @@ std::string consumer_with(const std::string& lines) {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Caps the address space of this process at its current size plus `bytes`: relative to the
+// current size because sanitizer runtimes reserve terabytes of shadow memory up front.
+void limit_growth(std::size_t bytes) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  std::size_t kib = 0;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmSize:")) kib = std::stoull(line.substr(7));
+  }
+  const rlim_t limit = kib * 1024 + bytes;
+  const rlimit cap{limit, limit};
+  ::setrlimit(RLIMIT_AS, &cap);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,6 +423,28 @@ TEST_F(ConfigTest, SyntaxErrorNamesSourceAndLine) {
 TEST_F(ConfigTest, MultipleDocumentsAreAnError) {
   EXPECT_TRUE(contains(config_error("broker: a://h\n---\nbroker: b://h\n"),
                        "2 YAML documents, expected exactly one"));
+}
+
+// yaml-cpp 0.7 never finished loading a stray ',' (jbeder/yaml-cpp#1040): it reported a new
+// empty document forever and allocated until the process died. Found by tests/fuzz/fuzz_config.
+// Each parse runs in a child process that may grow by only 512 MB and live 10 s, so a regression
+// fails this test instead of exhausting the machine.
+TEST_F(ConfigTest, StrayCommaIsASyntaxErrorNotAnEndlessLoop) {
+  for (const char* yaml : {",", ", broker: memory://", "broker: memory://\n---\n,"}) {
+    EXPECT_EXIT(
+        {
+          limit_growth(512 << 20);
+          ::alarm(10);
+          try {
+            Config::parse(yaml, "test.yaml");
+          } catch (const ConfigError& e) {
+            std::_Exit(contains(e.what(), "test.yaml:") ? 0 : 2);
+          }
+          std::_Exit(1);
+        },
+        ::testing::ExitedWithCode(0), "")
+        << yaml;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
