@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 
+#include "internal/display_text.hpp"
 #include "unimq/config.hpp"
 #include "unimq/error.hpp"
 #include "unimq/header_rules.hpp"
@@ -162,23 +163,7 @@ class UrlParser {
 
   // The redacted URL, cut to a readable length, with bytes outside printable ASCII escaped so a
   // bad URL cannot corrupt the log line that reports it.
-  std::string shown_url() const {
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    const std::size_t limit = 200;
-    for (std::size_t i = 0; i < display_.size() && i < limit; ++i) {
-      const auto c = static_cast<unsigned char>(display_[i]);
-      if (c >= 0x20 && c < 0x7f) {
-        out.push_back(static_cast<char>(c));
-      } else {
-        out += "\\x";
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 0xf]);
-      }
-    }
-    if (display_.size() > limit) out += "...";
-    return out;
-  }
+  std::string shown_url() const { return detail::display_text(display_, 200); }
 
   // `raw` quoted for an error message, or `***` when it may contain password text.
   std::string show(std::string_view raw) const { return show(raw, raw); }

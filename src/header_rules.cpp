@@ -4,26 +4,15 @@
 #include <cstdint>
 #include <string>
 
+#include "internal/display_text.hpp"
 #include "unimq/error.hpp"
 
 namespace unimq {
 namespace {
 
-// The name as it can appear in an error: printable ASCII kept, other bytes as \xNN, cut short.
+// The name as it can appear in an error.
 std::string printable(std::string_view name) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : name.substr(0, 64)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xf]);
-    }
-  }
-  if (name.size() > 64) out += "...";
-  return out;
+  return detail::display_text(name, 64);
 }
 
 bool starts_with_reserved(std::string_view name) {
