@@ -31,3 +31,16 @@ function(unimq_optional_adapter suffix dir kind what deb)
   endif()
   add_subdirectory(${PROJECT_SOURCE_DIR}/adapters/${dir} ${PROJECT_BINARY_DIR}/adapters/${dir})
 endfunction()
+
+# unimq_link_adapters(<target>): links the memory adapter and every optional adapter this build
+# has, so one binary (test, example, bench) runs on whatever broker its URL names. if(TARGET) is
+# evaluated at the call, so call it after the adapters were added in the top-level CMakeLists.
+set(UNIMQ_OPTIONAL_ADAPTERS kafka rabbitmq redis nats)
+function(unimq_link_adapters target)
+  target_link_libraries(${target} PRIVATE unimq::memory)
+  foreach(adapter IN LISTS UNIMQ_OPTIONAL_ADAPTERS)
+    if(TARGET unimq_${adapter})
+      target_link_libraries(${target} PRIVATE unimq::${adapter})
+    endif()
+  endforeach()
+endfunction()
