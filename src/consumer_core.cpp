@@ -50,8 +50,9 @@ std::shared_ptr<ConsumerCore> ConsumerCore::create(std::shared_ptr<ClientCore> c
   options.validate();
   const Capabilities& caps = client->capabilities();
   auto refuse = [&](const char* capability, const std::string& asked) {
+    const std::string hint = client->connection().hint(capability);
     throw UnsupportedError("backend '" + caps.system + "' lacks capability '" + capability +
-                           "', needed for " + asked);
+                           "', needed for " + asked + (hint.empty() ? "" : ". " + hint));
   };
   if (!options.group.empty() && !caps.consumer_groups) {
     refuse("consumer_groups", "consumer group '" + options.group + "'");
@@ -262,6 +263,14 @@ void ConsumerCore::flush_settlements(
   nacks.clear();
 }
 
+void ConsumerCore::tick_receiver() {
+  try {
+    receiver_->receive(0, Clock::now());
+  } catch (const std::exception& e) {
+    log_debug("consumer of '" + topic() + "': idle receive failed: " + e.what());
+  }
+}
+
 void ConsumerCore::poll_loop() {
   std::vector<driver::AckToken> acks;
   std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>> nacks;
@@ -270,6 +279,7 @@ void ConsumerCore::poll_loop() {
   for (;;) {
     std::size_t free_slots = 0;
     Clock::time_point receive_deadline;
+    bool idle_tick = false;  // every slot busy for a whole poll_timeout
     {
       std::unique_lock lock(mutex_);
       for (;;) {
@@ -288,14 +298,23 @@ void ConsumerCore::poll_loop() {
         }
         if (free_slots > 0 || !acks.empty() || !nacks.empty() || !due.empty()) break;
         poller_waiting_ = true;
-        cv_.wait_until(lock, receive_deadline);
+        const bool woken = cv_.wait_until(lock, receive_deadline) == std::cv_status::no_timeout;
         poller_waiting_ = false;
+        if (!woken && in_flight_ >= options_.max_in_flight) {
+          idle_tick = true;
+          break;
+        }
       }
       if (stopping_) break;
     }
     flush_settlements(acks, nacks);
     dispatch_all(due);
-    if (free_slots == 0) continue;
+    if (free_slots == 0) {
+      // receive(0) takes no message; it lets the receiver keep its session alive (lease renewal,
+      // keepalives) while slow handlers hold every slot.
+      if (idle_tick) tick_receiver();
+      continue;
+    }
     std::vector<driver::Inbound> batch;
     try {
       batch = receiver_->receive(std::min(free_slots, max_receive_batch), receive_deadline);

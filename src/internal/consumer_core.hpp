@@ -71,6 +71,8 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
 
  private:
   void poll_loop();
+  /// Calls receive(0) so the receiver can keep its session alive while no slot is free.
+  void tick_receiver();
   /// Runs handlers for `lane`, which `sharers` workers take from.
   void worker_loop(std::size_t lane, std::size_t sharers);
   /// How a handler call ended.

@@ -8,7 +8,7 @@ TEST_P(Conformance, AckedMessagesAreNotRedeliveredToARestartedConsumer) {
   require(caps().guarantee == DeliveryGuarantee::at_least_once, "at_least_once");
   auto topic = client().topic(unique("acked"));
   Collector first;
-  auto c1 = topic.consumer({.group = "g"});
+  auto c1 = topic.consumer({.group = group("g")});
   c1.start([&](const Delivery& d) { first.add(d); });
   auto producer = topic.producer();
   publish_numbered(producer, 50);
@@ -17,7 +17,7 @@ TEST_P(Conformance, AckedMessagesAreNotRedeliveredToARestartedConsumer) {
   ASSERT_TRUE(c1.stop());
 
   Collector second;
-  auto c2 = topic.consumer({.group = "g"});
+  auto c2 = topic.consumer({.group = group("g")});
   c2.start([&](const Delivery& d) { second.add(d); });
   producer.publish(Message("marker")).get();
   ASSERT_TRUE(second.wait_for(1));
@@ -29,7 +29,7 @@ TEST_P(Conformance, NackedMessageIsRedeliveredWithTheNextAttempt) {
   require(caps().nack, "nack");
   auto topic = client().topic(unique("nack"));
   Collector got;
-  auto consumer = topic.consumer({.group = "g", .ack = AckMode::manual});
+  auto consumer = topic.consumer({.group = group("g"), .ack = AckMode::manual});
   consumer.start([&](const Delivery& d) {
     got.add(d);
     if (d.attempt() == 1) {
@@ -53,7 +53,7 @@ TEST_P(Conformance, NackDelayIsHonoured) {
   std::mutex mutex;
   std::vector<std::chrono::steady_clock::time_point> times;
   Collector got;
-  auto consumer = topic.consumer({.group = "g", .ack = AckMode::manual});
+  auto consumer = topic.consumer({.group = group("g"), .ack = AckMode::manual});
   consumer.start([&](const Delivery& d) {
     {
       std::lock_guard lock(mutex);
@@ -78,7 +78,7 @@ TEST_P(Conformance, ManualAckModeRedeliversOnlyWhatWasNotAcked) {
   require(caps().guarantee == DeliveryGuarantee::at_least_once, "at_least_once");
   auto topic = client().topic(unique("manual"));
   Collector first;
-  auto c1 = topic.consumer({.group = "g", .ack = AckMode::manual});
+  auto c1 = topic.consumer({.group = group("g"), .ack = AckMode::manual});
   c1.start([&](const Delivery& d) {
     if (std::stoi(d.message().payload()) % 2 == 0) d.ack();  // odd ones stay unacked
     first.add(d);
@@ -90,7 +90,7 @@ TEST_P(Conformance, ManualAckModeRedeliversOnlyWhatWasNotAcked) {
   ASSERT_TRUE(c1.stop());
 
   Collector second;
-  auto c2 = topic.consumer({.group = "g", .ack = AckMode::manual});
+  auto c2 = topic.consumer({.group = group("g"), .ack = AckMode::manual});
   c2.start([&](const Delivery& d) {
     d.ack();
     second.add(d);
@@ -108,7 +108,7 @@ TEST_P(Conformance, DoubleAckAndSettlingTwiceAreHarmless) {
   auto topic = client().topic(unique("double"));
   Collector got;
   std::atomic<int> settled_before{0};
-  auto consumer = topic.consumer({.group = "g", .ack = AckMode::manual});
+  auto consumer = topic.consumer({.group = group("g"), .ack = AckMode::manual});
   consumer.start([&](const Delivery& d) {
     if (d.settled()) settled_before.fetch_add(1);
     d.ack();

@@ -22,8 +22,11 @@ inline void PrintTo(const Backend& backend, std::ostream* os) {
 
 /// Every known backend, with `url` filled from the environment (memory defaults to memory://).
 std::vector<Backend> all_backends();
-/// The backends whose URL is set: these are instantiated.
+/// The backends whose adapter is linked into this binary: these are instantiated.
 std::vector<Backend> enabled_backends();
+/// In a test's SetUp: fails the test (UNIMQ_REQUIRE_BROKERS=1) or skips it when `backend` has no
+/// URL. Callers return when HasFatalFailure() or IsSkipped().
+void require_url(const Backend& backend);
 /// Whether UNIMQ_REQUIRE_BROKERS=1.
 bool brokers_required();
 

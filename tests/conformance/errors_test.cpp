@@ -63,8 +63,7 @@ TEST_P(Conformance, NamedConsumerAndProducerComeFromTheConfigFile) {
         << "consumers:\n"
         << "  email-service:\n"
         << "    topic: " << name << "\n"
-        << "    group: email\n"
-        << "    concurrency: 2\n"
+        << (group("email").empty() ? "" : "    group: email\n") << "    concurrency: 2\n"
         << "    retry: {max_attempts: 2, initial_backoff: 10ms, jitter: 0}\n";
   }
   ::unsetenv("UNIMQ_URL");
@@ -72,7 +71,7 @@ TEST_P(Conformance, NamedConsumerAndProducerComeFromTheConfigFile) {
   std::filesystem::remove(path);
   auto consumer = configured.consumer("email-service");
   EXPECT_EQ(consumer.topic(), name);
-  EXPECT_EQ(consumer.options().group, "email");
+  EXPECT_EQ(consumer.options().group, group("email"));
   EXPECT_EQ(consumer.options().concurrency, 2u);
   EXPECT_EQ(consumer.options().retry.max_attempts, 2u);
   Collector got;
@@ -102,7 +101,8 @@ TEST_P(Conformance, CapabilitiesTheBackendLacksAreRefusedByName) {
     }
   };
   expect_refusal_unless(caps().consumer_groups, "consumer_groups", {.group = "g"});
-  expect_refusal_unless(caps().replay, "replay", {.group = "r", .start = StartPosition::earliest});
+  expect_refusal_unless(caps().replay, "replay",
+                        {.group = group("r"), .start = StartPosition::earliest});
 }
 
 }  // namespace

@@ -68,8 +68,15 @@ class Conformance : public ::testing::TestWithParam<Backend> {
   Client connect_again() { return Client::connect(GetParam().url); }
   /// Publishes `n` messages "0".."n-1" (payload = index) and waits for every receipt.
   void publish_numbered(Producer& producer, int n, const std::string& key = "");
-  /// Skips the case unless the backend declares `flag`; the message names the capability.
+  /// Skips the case unless the backend declares `flag`; the message names the capability. Ends
+  /// the calling test body (by an exception gtest catches), unlike a GTEST_SKIP() in a helper.
   void require(bool flag, const char* capability);
+  /// The group for a case about a single consumer (or about separate subscribers): `name` when
+  /// the backend declares `consumer_groups`, else "" (its broadcast subscription). A lone
+  /// subscriber gets every message, just as the only consumer of a group does, so such a case
+  /// runs on backends without groups (Redis pub/sub) instead of being refused there. Cases about
+  /// competing consumers keep a literal group behind require(caps().consumer_groups, ...).
+  std::string group(const std::string& name);
 
  private:
   std::optional<Client> client_;

@@ -8,7 +8,7 @@ TEST_P(Conformance, MaxInFlightBoundsRunningHandlers) {
   auto topic = client().topic(unique("window"));
   std::atomic<int> running{0}, peak{0};
   Collector got;
-  auto consumer = topic.consumer({.group = "g", .concurrency = 8, .max_in_flight = 3});
+  auto consumer = topic.consumer({.group = group("g"), .concurrency = 8, .max_in_flight = 3});
   consumer.start([&](const Delivery& d) {
     const int now = running.fetch_add(1) + 1;
     int seen = peak.load();
@@ -30,8 +30,8 @@ TEST_P(Conformance, MaxInFlightBoundsUnackedMessagesInManualMode) {
   auto topic = client().topic(unique("unacked"));
   std::mutex mutex;
   std::vector<Delivery> held;
-  auto consumer =
-      topic.consumer({.group = "g", .concurrency = 2, .max_in_flight = 4, .ack = AckMode::manual});
+  auto consumer = topic.consumer(
+      {.group = group("g"), .concurrency = 2, .max_in_flight = 4, .ack = AckMode::manual});
   consumer.start([&](const Delivery& d) {
     std::lock_guard lock(mutex);
     held.push_back(d);  // settled later, outside the handler
@@ -69,7 +69,7 @@ TEST_P(Conformance, RateLimitHoldsTheMeasuredRateWithinTwentyPercent) {
   std::mutex mutex;
   std::vector<std::chrono::steady_clock::time_point> times;
   auto consumer = topic.consumer(
-      {.group = "g", .concurrency = 4, .rate_limit = {.per_second = 100, .burst = 1}});
+      {.group = group("g"), .concurrency = 4, .rate_limit = {.per_second = 100, .burst = 1}});
   consumer.start([&](const Delivery&) {
     std::lock_guard lock(mutex);
     times.push_back(std::chrono::steady_clock::now());

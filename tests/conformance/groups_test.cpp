@@ -32,11 +32,12 @@ TEST_P(Conformance, TenThousandMessagesThroughThreeCompetingConsumers) {
   }
 }
 
+// Without consumer groups the two consumers are two broadcast subscribers: each gets every message.
 TEST_P(Conformance, FanOutEveryGroupReceivesEveryMessage) {
   auto topic = client().topic(unique("fan"));
   Collector a, b;
-  auto ca = topic.consumer({.group = "email"});
-  auto cb = topic.consumer({.group = "sms"});
+  auto ca = topic.consumer({.group = group("email")});
+  auto cb = topic.consumer({.group = group("sms")});
   ca.start([&](const Delivery& d) { a.add(d); });
   cb.start([&](const Delivery& d) { b.add(d); });
   auto producer = topic.producer();
@@ -49,17 +50,18 @@ TEST_P(Conformance, FanOutEveryGroupReceivesEveryMessage) {
   EXPECT_EQ(b.counts().size(), 200u);
 }
 
+// Without consumer groups: a subscriber that joins later sees only what is published after it.
 TEST_P(Conformance, LateGroupStartingNewSeesOnlyLaterMessages) {
   auto topic = client().topic(unique("late"));
   Collector early;
-  auto first = topic.consumer({.group = "early"});
+  auto first = topic.consumer({.group = group("early")});
   first.start([&](const Delivery& d) { early.add(d); });
   auto producer = topic.producer();
   producer.publish(Message("before")).get();
   ASSERT_TRUE(early.wait_for(1));
 
   Collector late;
-  auto second = topic.consumer({.group = "late", .start = StartPosition::latest});
+  auto second = topic.consumer({.group = group("late"), .start = StartPosition::latest});
   second.start([&](const Delivery& d) { late.add(d); });
   producer.publish(Message("after")).get();
   ASSERT_TRUE(late.wait_for(1));
@@ -73,14 +75,14 @@ TEST_P(Conformance, LateGroupStartingAllSeesEarlierMessages) {
   require(caps().replay, "replay");
   auto topic = client().topic(unique("replay"));
   Collector early;
-  auto first = topic.consumer({.group = "early"});
+  auto first = topic.consumer({.group = group("early")});
   first.start([&](const Delivery& d) { early.add(d); });
   auto producer = topic.producer();
   publish_numbered(producer, 20);
   ASSERT_TRUE(early.wait_for(20));
 
   Collector late;
-  auto second = topic.consumer({.group = "late", .start = StartPosition::earliest});
+  auto second = topic.consumer({.group = group("late"), .start = StartPosition::earliest});
   second.start([&](const Delivery& d) { late.add(d); });
   producer.publish(Message("20")).get();
   ASSERT_TRUE(late.wait_for(21));
@@ -95,7 +97,7 @@ TEST_P(Conformance, PerKeyOrderHoldsWithConcurrencyEightOverSixteenKeys) {
   std::map<std::string, std::vector<int>> seen;
   Collector got;
   auto consumer =
-      topic.consumer({.group = "ordered", .concurrency = 8, .ordering = Ordering::per_key});
+      topic.consumer({.group = group("ordered"), .concurrency = 8, .ordering = Ordering::per_key});
   consumer.start([&](const Delivery& d) {
     const int n = std::stoi(d.message().payload());
     if (n % 7 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));  // reorder bait

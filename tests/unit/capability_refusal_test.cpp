@@ -21,6 +21,9 @@ class BareConnection final : public driver::Connection {
   std::unique_ptr<driver::Receiver> open_receiver(const driver::ReceiverSpec&) override {
     throw UnsupportedError("bare: no receiver");
   }
+  std::string hint(std::string_view capability) const override {
+    return "bare lacks everything; try memory:// for " + std::string(capability);
+  }
   void close() override {}
 };
 
@@ -51,6 +54,13 @@ TEST(CapabilityRefusal, GroupNeedsConsumerGroups) {
   const auto msg = refusal({.group = "workers"});
   EXPECT_NE(msg.find("consumer_groups"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bare"), std::string::npos) << msg;
+}
+
+TEST(CapabilityRefusal, TheBackendsHintIsAppended) {
+  const auto msg = refusal({.group = "workers"});
+  EXPECT_NE(msg.find(". bare lacks everything; try memory:// for consumer_groups"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(CapabilityRefusal, StartAllNeedsReplay) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "unimq/capabilities.hpp"
@@ -91,6 +92,8 @@ class Receiver {
  public:
   virtual ~Receiver() = default;
   /// Returns between 0 and `max` messages; waits until at least one arrives or `deadline`.
+  /// With `max` = 0 (every in-flight slot busy for a poll interval) it returns no message and
+  /// only keeps the session alive: lease renewals, keepalives, broker polls a group needs.
   /// Throws ConnectionError when the subscription is lost for good.
   virtual std::vector<Inbound> receive(std::size_t max,
                                        std::chrono::steady_clock::time_point deadline) = 0;
@@ -116,6 +119,13 @@ class Connection {
   virtual ~Connection() = default;
   /// What this backend can do, fixed for the connection's lifetime.
   virtual const Capabilities& capabilities() const noexcept = 0;
+  /// Advice for someone who asked for `capability`, which this backend lacks (e.g. the URL
+  /// option that provides it); empty when there is none. The common layer appends it to the
+  /// UnsupportedError it raises.
+  virtual std::string hint(std::string_view capability) const {
+    (void)capability;
+    return {};
+  }
   /// Makes sure `topic` exists where the broker needs that (no-op elsewhere). Throws on failure.
   virtual void ensure_topic(const TopicSpec& topic) { (void)topic; }
   /// Opens a sender.
