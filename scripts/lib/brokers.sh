@@ -1,0 +1,125 @@
+# Brokers for a test run; sourced by scripts/test (bash). Each start_<broker> starts one broker
+# natively, on a free loopback port and in its own temporary directory, waits until it answers,
+# exports the URLs the tests read (UNIMQ_TEST_<BACKEND>_URL) and records its PID and directory.
+# stop_brokers stops every recorded broker by its PID (never by name: other runs and developers
+# share the machine), waits for it and removes its directory; call it from an EXIT trap.
+# start_<broker> returns non-zero with a message on stderr when its broker does not come up.
+# Adapters that land (NATS, RabbitMQ, Kafka) add their start_<broker> here.
+#
+#   UNIMQ_BROKER_TIMEOUT   seconds a broker may take to answer (default: 20)
+
+broker_pids=()      # "name:pid" of each started broker
+broker_dirs=()      # temporary directories to remove
+broker_backends=()  # conformance backends (test-name suffixes) the started brokers serve
+
+# free_loopback_port: prints a TCP port on 127.0.0.1 nothing listens on, from 20000-32767 (below
+# Linux's ephemeral range, so outgoing connections do not take it meanwhile). A port bound but not
+# listening passes this check; start_<broker> retries with another port when binding fails.
+free_loopback_port() {
+  local port i
+  for ((i = 0; i < 200; i++)); do
+    port=$((20000 + RANDOM % 12768))
+    # Bash's /dev/tcp connects; a refused connection means nothing listens there.
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "brokers: no free loopback port found in 20000-32767" >&2
+  return 1
+}
+
+# stop_pid NAME PID: SIGTERM, up to 10 s for a clean exit, then SIGKILL; reaps the process.
+stop_pid() {
+  local name=$1 pid=$2 i
+  kill -TERM "$pid" 2>/dev/null || return 0  # already gone
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "brokers: $name (pid $pid) ignored SIGTERM for 10 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# stop_brokers: stops every broker started by this shell and removes their directories.
+# Idempotent, so it may run from an EXIT trap after an explicit call.
+stop_brokers() {
+  local entry
+  for entry in ${broker_pids[@]+"${broker_pids[@]}"}; do
+    stop_pid "${entry%%:*}" "${entry##*:}"
+  done
+  broker_pids=()
+  for entry in ${broker_dirs[@]+"${broker_dirs[@]}"}; do
+    rm -rf -- "$entry"
+  done
+  broker_dirs=()
+}
+
+# start_redis: one redis-server for both Redis backends (pub/sub and Streams), persistent (AOF,
+# fsync on every write) as the at-least-once tests expect. Exports UNIMQ_TEST_REDIS_URL,
+# UNIMQ_TEST_REDIS_STREAMS_URL and UNIMQ_REDIS_SERVER (the binary, for fault tests that start
+# servers of their own).
+start_redis() {
+  local server cli
+  if ! server=$(command -v redis-server) || ! cli=$(command -v redis-cli); then
+    echo "brokers: redis-server or redis-cli not found; install the Debian packages" \
+      "redis-server and redis-tools (scripts/install-deps does)" >&2
+    return 1
+  fi
+  local timeout=${UNIMQ_BROKER_TIMEOUT:-20}
+  local dir port pid attempt deadline up
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-redis.XXXXXX") || return 1
+  broker_dirs+=("$dir")
+  for attempt in 1 2 3; do
+    port=$(free_loopback_port) || return 1
+    # Not detached (no setsid): if the whole run is killed by its process group, so is redis.
+    "$server" --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes \
+      --appendfsync always --save '' --daemonize no </dev/null >"$dir/redis.log" 2>&1 &
+    pid=$!
+    deadline=$((SECONDS + timeout))
+    up=false
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+      # PONG from this very process: a server someone else started on the port meanwhile would
+      # answer too, while ours fails to bind.
+      if [[ "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]] &&
+        "$cli" -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' |
+        grep -qx "process_id:$pid"; then
+        up=true
+        break
+      fi
+      sleep 0.1
+    done
+    if $up; then
+      broker_pids+=("redis:$pid")
+      broker_backends+=(redis redis_streams)
+      export UNIMQ_TEST_REDIS_URL="redis://127.0.0.1:$port?mode=pubsub"
+      export UNIMQ_TEST_REDIS_STREAMS_URL="redis://127.0.0.1:$port?mode=streams"
+      export UNIMQ_REDIS_SERVER=$server
+      echo "brokers: $("$server" --version | cut -d' ' -f1-3) on 127.0.0.1:$port" \
+        "(pid $pid, dir $dir)"
+      return 0
+    fi
+    if kill -0 "$pid" 2>/dev/null; then
+      stop_pid redis "$pid"
+      echo "brokers: redis-server on 127.0.0.1:$port did not answer PING within ${timeout} s;" \
+        "the end of its log:" >&2
+      tail -n 20 "$dir/redis.log" >&2 2>/dev/null
+      return 1
+    fi
+    wait "$pid" 2>/dev/null
+    # Exited: another process took the port between the check and the bind? Try another one.
+    if grep -q 'Address already in use' "$dir/redis.log" 2>/dev/null; then
+      echo "brokers: port $port was taken meanwhile; retrying on another" >&2
+      continue
+    fi
+    echo "brokers: redis-server exited during startup; the end of its log:" >&2
+    tail -n 20 "$dir/redis.log" >&2 2>/dev/null
+    return 1
+  done
+  echo "brokers: redis-server found no free port in 3 attempts" >&2
+  return 1
+}
