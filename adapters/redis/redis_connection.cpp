@@ -63,14 +63,14 @@ class RedisConnection final : public driver::Connection {
   }
 
   void close() override {
-    std::vector<std::weak_ptr<SenderCore>> senders;
+    std::vector<std::weak_ptr<driver::SendQueue>> senders;
     {
       std::lock_guard lock(state_->mu);
       if (state_->closed.exchange(true)) return;
       senders.swap(state_->senders);
     }
     for (auto& w : senders) {
-      if (auto s = w.lock()) close_sender(*s);
+      if (auto s = w.lock()) s->close();
     }
     detail::log_debug("redis: closed connection to " + state_->settings.display);
   }

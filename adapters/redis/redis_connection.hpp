@@ -10,10 +10,10 @@
 #include "redis_settings.hpp"
 #include "unimq/driver/broker_url.hpp"
 #include "unimq/driver/driver.hpp"
+#include "unimq/driver/send_queue.hpp"
 
 namespace unimq::redis {
 
-class SenderCore;
 
 /// Shared by a connection and everything opened from it. Thread-safe.
 struct ConnectionState {
@@ -22,7 +22,7 @@ struct ConnectionState {
   /// Guards `senders`.
   std::mutex mu;
   /// Open senders, so close() can close them.
-  std::vector<std::weak_ptr<SenderCore>> senders;
+  std::vector<std::weak_ptr<driver::SendQueue>> senders;
 };
 
 /// Opens a connection for `url` (checks that the server answers).
@@ -30,8 +30,6 @@ std::unique_ptr<driver::Connection> connect(const driver::BrokerUrl& url);
 
 /// A sender with its own connection and I/O thread.
 std::unique_ptr<driver::Sender> make_sender(const std::shared_ptr<ConnectionState>& state);
-/// Closes a sender opened from the connection (on Connection::close()).
-void close_sender(SenderCore& sender);
 /// A pub/sub subscriber; subscribed when this returns.
 std::unique_ptr<driver::Receiver> make_pubsub_receiver(std::shared_ptr<ConnectionState> state,
                                                        const driver::ReceiverSpec& spec);

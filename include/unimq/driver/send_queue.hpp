@@ -1,0 +1,56 @@
+// The queue and I/O thread behind a Sender whose client library wants one thread per
+// connection (hiredis, and the flush round trip of NATS core).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "unimq/driver/driver.hpp"
+
+namespace unimq::driver {
+
+/// One send() call waiting in a SendQueue.
+struct SendJob {
+  std::string topic;           ///< Where the batch goes.
+  std::vector<Message> batch;  ///< The messages, owned by the job until completed.
+  SendCompletion done;         ///< Called once per message.
+
+  /// Completes messages [from, batch.size()) with an error of `kind`. With `hand_back` the
+  /// message is returned in the result so the common layer may send it again.
+  void fail_from(std::size_t from, ErrorKind kind, const std::string& why, bool hand_back);
+};
+
+/// Queues batches from any thread and hands them to `round` on one I/O thread. Everything queued
+/// while a round runs goes out in the next one, so batching grows with load by itself. Rounds
+/// stop growing at `max_messages` or `max_bytes` of payload (a single job may exceed them).
+/// close() lets the running round finish and completes what is still queued with
+/// ErrorKind::closed. Thread-safe.
+class SendQueue {
+ public:
+  /// Runs one round: must complete every message of every job (success or error).
+  using Round = std::function<void(std::vector<SendJob>& jobs)>;
+
+  /// Starts the I/O thread. `round` and everything it captures live until that thread ends, so
+  /// the connection it uses may be owned by the closure.
+  explicit SendQueue(Round round, std::size_t max_messages = 4096,
+                     std::size_t max_bytes = std::size_t{8} << 20);
+  /// Closes.
+  ~SendQueue();
+  SendQueue(const SendQueue&) = delete;
+  SendQueue& operator=(const SendQueue&) = delete;
+
+  /// Queues a batch, or completes it with ErrorKind::closed after close(). Never throws.
+  void send(const std::string& topic, std::vector<Message> batch, SendCompletion done);
+  /// Stops the thread after its current round (waits for it, unless called from a completion
+  /// on that thread). Idempotent.
+  void close();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace unimq::driver
