@@ -14,7 +14,6 @@
 
 namespace unimq::redis {
 
-
 /// Shared by a connection and everything opened from it. Thread-safe.
 struct ConnectionState {
   Settings settings;
