@@ -1,0 +1,108 @@
+// JetStream publishing: js_PublishMsgAsync per message; the connection's PubAck handler
+// (nats_connection.cpp) completes each future from the server's acknowledgement or its failure
+// (including cnats' own timeout after api_timeout), so no future waits for ever.
+#include <nats/nats.h>
+
+#include "nats_connection.hpp"
+#include "nats_message.hpp"
+#include "unimq/error.hpp"
+
+namespace unimq::nats {
+namespace {
+
+class JsSender final : public driver::Sender {
+ public:
+  explicit JsSender(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {
+    std::lock_guard lock(shared_->mu);
+    id_ = ++shared_->next_sender;
+  }
+  ~JsSender() override { close(); }
+
+  void send(const std::string& topic, std::vector<Message> batch,
+            driver::SendCompletion on_complete) override {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = shared_->settings.api_timeout.count();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      driver::SendResult r;
+      if (closed_.load() || shared_->closed.load()) {
+        r.error = driver::DriverError{driver::ErrorKind::closed, "nats sender is closed"};
+        on_complete(i, std::move(r));
+        continue;
+      }
+      MsgPtr msg;
+      try {
+        msg = to_nats(topic, batch[i]);
+      } catch (const Error& e) {
+        r.error = driver::DriverError{driver::ErrorKind::permanent, e.what()};
+        on_complete(i, std::move(r));
+        continue;
+      }
+      natsMsg* key = msg.get();
+      {
+        // Registered first: the PubAck may arrive before js_PublishMsgAsync returns.
+        std::lock_guard lock(shared_->mu);
+        shared_->pending[key] = PendingPublish{id_, on_complete, i};
+      }
+      shared_->async_used.store(true);
+      natsMsg* raw = msg.release();
+      const natsStatus st = js_PublishMsgAsync(shared_->js, &raw, &po);
+      if (st == NATS_OK) continue;  // cnats owns the message now
+      natsMsg_Destroy(raw);
+      {
+        std::lock_guard lock(shared_->mu);
+        shared_->pending.erase(key);
+      }
+      const auto kind = classify(st);
+      r.error = driver::DriverError{
+          kind, "nats: JetStream publish to '" + topic + "' failed: " + status_text(st)};
+      if (kind == driver::ErrorKind::retryable || kind == driver::ErrorKind::timeout) {
+        r.message = std::move(batch[i]);
+      }
+      on_complete(i, std::move(r));
+    }
+  }
+
+  // Waits (bounded by api_timeout) for this sender's PubAcks, then fails what is left.
+  void close() override {
+    if (closed_.exchange(true)) return;
+    std::vector<PendingPublish> left;
+    {
+      std::unique_lock lock(shared_->mu);
+      const auto mine = [&] {
+        for (const auto& [msg, p] : shared_->pending) {
+          if (p.sender == id_) return true;
+        }
+        return false;
+      };
+      shared_->pending_cv.wait_for(lock, shared_->settings.api_timeout, [&] { return !mine(); });
+      for (auto it = shared_->pending.begin(); it != shared_->pending.end();) {
+        if (it->second.sender == id_) {
+          left.push_back(std::move(it->second));
+          it = shared_->pending.erase(it);  // a late PubAck finds nothing and is dropped
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& p : left) {
+      driver::SendResult r;
+      r.error = driver::DriverError{driver::ErrorKind::closed,
+                                    "nats sender closed before JetStream acknowledged"};
+      p.done(p.index, std::move(r));
+    }
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  std::uint64_t id_ = 0;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<driver::Sender> make_js_sender(const std::shared_ptr<Shared>& shared) {
+  return std::make_unique<JsSender>(shared);
+}
+
+}  // namespace unimq::nats
