@@ -62,7 +62,7 @@ std::vector<driver::Inbound> Topic::receive(Subscription& sub, std::size_t max,
       while (out.size() < room) {
         auto d = g.next(sub.member, log_.next_seq(), now);
         if (!d) break;
-        out.push_back({log_.at(d->seq), std::to_string(d->seq), d->seq, d->delivery_count});
+        out.push_back({log_.at(d->seq), std::to_string(d->seq), d->seq, d->delivery_count, {}});
       }
       sub.outstanding += out.size();
       if (!out.empty()) return out;

@@ -80,6 +80,7 @@ class CoreReceiver final : public driver::Receiver {
     MsgPtr msg(raw);
     driver::Inbound in;
     in.message = from_nats(msg.get());
+    if (const char* reply = natsMsg_GetReply(msg.get()); reply != nullptr) in.reply_to = reply;
     in.token = ++next_token_;
     out.push_back(std::move(in));
     return true;

@@ -89,6 +89,7 @@ Capabilities capabilities_for(const Settings& s, std::size_t max_payload) {
   c.consumer_groups = true;
   c.native_headers = true;
   c.ordering = OrderingScope::topic;
+  c.request_reply = true;  // core request/reply with inbox subjects, in both modes
   c.max_payload = max_payload > header_allowance ? max_payload - header_allowance : max_payload;
   if (s.jetstream) {
     c.guarantee = DeliveryGuarantee::at_least_once;
@@ -120,6 +121,24 @@ class NatsConnection final : public driver::Connection {
 
   void ensure_topic(const driver::TopicSpec& topic) override {
     if (shared_->settings.jetstream) ensure_stream(*shared_, topic.name);
+  }
+
+  Message request(const std::string& topic, const Message& request,
+                  std::chrono::milliseconds timeout) override {
+    if (shared_->closed.load()) throw ClosedError("nats connection is closed");
+    auto msg = to_nats(topic, request);
+    natsMsg* reply = nullptr;
+    const natsStatus st = natsConnection_RequestMsg(&reply, shared_->nc, msg.get(),
+                                                    std::max<std::int64_t>(timeout.count(), 1));
+    MsgPtr owned(reply);
+    if (st == NATS_OK) return from_nats(owned.get());
+    if (st == NATS_TIMEOUT || st == NATS_NO_RESPONDERS) {
+      throw TimeoutError("nats: no reply to a request on '" + topic + "' within " +
+                         std::to_string(timeout.count()) + "ms" +
+                         (st == NATS_NO_RESPONDERS ? " (nobody serves it)" : ""));
+    }
+    if (st == NATS_CONNECTION_CLOSED) throw ClosedError("nats connection is closed");
+    throw ConnectionError("nats: request on '" + topic + "' failed: " + status_text(st));
   }
 
   std::unique_ptr<driver::Sender> open_sender() override {

@@ -68,6 +68,16 @@ TEST(CapabilityRefusal, StartAllNeedsReplay) {
   EXPECT_NE(msg.find("replay"), std::string::npos) << msg;
 }
 
+TEST(CapabilityRefusal, RequestWithoutNativeRequestReplyIsUnsupported) {
+  BareConnection bare;
+  try {
+    bare.request("t", Message("x"), std::chrono::milliseconds{10});
+    ADD_FAILURE() << "no UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("request_reply"), std::string::npos) << e.what();
+  }
+}
+
 TEST(CapabilityRefusal, RedeliverModeFallsBackInsteadOfRefusing) {
   ConsumerOptions options{.group = ""};
   options.retry.mode = RetryMode::redeliver;

@@ -75,6 +75,9 @@ struct Inbound {
   std::string id;                    ///< The broker's id for the message.
   AckToken token = 0;                ///< Pass to ack() or nack().
   std::uint32_t delivery_count = 0;  ///< The broker's count of deliveries (1 = first); 0 = none.
+  /// Where a reply goes, when the sender used the broker's native request/reply (a NATS inbox
+  /// subject); empty otherwise. Publishing a message to it answers the request.
+  std::string reply_to;
 };
 
 /// What to subscribe to.
@@ -128,12 +131,25 @@ class Connection {
   }
   /// Makes sure `topic` exists where the broker needs that (no-op elsewhere). Throws on failure.
   virtual void ensure_topic(const TopicSpec& topic) { (void)topic; }
+  /// Sends `request` to `topic` through the broker's native request/reply and returns the first
+  /// reply. Throws TimeoutError when none arrives within `timeout`, UnsupportedError when the
+  /// backend has no native request/reply (capability `request_reply`).
+  virtual Message request(const std::string& topic, const Message& request,
+                          std::chrono::milliseconds timeout) {
+    (void)topic;
+    (void)request;
+    (void)timeout;
+    throw_no_request_reply();
+  }
   /// Opens a sender.
   virtual std::unique_ptr<Sender> open_sender() = 0;
   /// Opens a receiver; throws UnsupportedError when the spec needs a missing capability.
   virtual std::unique_ptr<Receiver> open_receiver(const ReceiverSpec& spec) = 0;
   /// Closes the connection; senders and receivers opened from it fail afterwards. Idempotent.
   virtual void close() = 0;
+
+ private:
+  [[noreturn]] void throw_no_request_reply() const;
 };
 
 }  // namespace unimq::driver
