@@ -4,7 +4,7 @@
 # stop_brokers stops every recorded broker by its PID (never by name: other runs and developers
 # share the machine), waits for it and removes its directory; call it from an EXIT trap.
 # start_<broker> returns non-zero with a message on stderr when its broker does not come up.
-# Adapters that land (NATS, RabbitMQ, Kafka) add their start_<broker> here.
+# Adapters that land (RabbitMQ, Kafka) add their start_<broker> here.
 #
 #   UNIMQ_BROKER_TIMEOUT   seconds a broker may take to answer (default: 20)
 
@@ -121,5 +121,81 @@ start_redis() {
     return 1
   done
   echo "brokers: redis-server found no free port in 3 attempts" >&2
+  return 1
+}
+
+# nats_healthz PORT: whether the monitoring endpoint http://127.0.0.1:PORT/healthz answers
+# 200 OK (which nats-server 2.9 sends once JetStream is ready). Plain bash /dev/tcp, no curl.
+nats_healthz() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    IFS= read -r -t 5 status <&3 || exit 1
+    [[ "$status" == "HTTP/1."?" 200 "* ]]
+  ) 2>/dev/null
+}
+
+# start_nats: one nats-server with JetStream for both NATS backends (core and JetStream), its
+# file store in its own temporary directory, a monitoring port for the readiness check. Exports
+# UNIMQ_TEST_NATS_URL, UNIMQ_TEST_JETSTREAM_URL and UNIMQ_NATS_SERVER (the binary, for fault
+# tests that start servers of their own).
+start_nats() {
+  local server
+  if ! server=$(command -v nats-server); then
+    echo "brokers: nats-server not found; install the Debian package nats-server" \
+      "(scripts/install-deps does)" >&2
+    return 1
+  fi
+  local timeout=${UNIMQ_BROKER_TIMEOUT:-20}
+  local dir port mport pid attempt deadline up
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-nats.XXXXXX") || return 1
+  broker_dirs+=("$dir")
+  for attempt in 1 2 3; do
+    port=$(free_loopback_port) || return 1
+    mport=$(free_loopback_port) || return 1
+    [[ "$mport" != "$port" ]] || continue
+    # Not detached (no setsid): if the whole run is killed by its process group, so is nats.
+    # --ports_file_dir: the server writes nats-server_<pid>.ports there once it listens on both
+    # ports, so a server someone else started on the port meanwhile cannot pass for ours.
+    "$server" -js -a 127.0.0.1 -p "$port" -m "$mport" -sd "$dir/js" --ports_file_dir "$dir" \
+      </dev/null >"$dir/nats.log" 2>&1 &
+    pid=$!
+    deadline=$((SECONDS + timeout))
+    up=false
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+      if [[ -f "$dir/nats-server_$pid.ports" ]] && nats_healthz "$mport"; then
+        up=true
+        break
+      fi
+      sleep 0.1
+    done
+    if $up; then
+      broker_pids+=("nats:$pid")
+      broker_backends+=(nats jetstream)
+      export UNIMQ_TEST_NATS_URL="nats://127.0.0.1:$port?jetstream=false"
+      export UNIMQ_TEST_JETSTREAM_URL="nats://127.0.0.1:$port?jetstream=true"
+      export UNIMQ_NATS_SERVER=$server
+      echo "brokers: nats-server $("$server" --version | sed 's/^nats-server: //') with JetStream" \
+        "on 127.0.0.1:$port, monitoring :$mport (pid $pid, dir $dir)"
+      return 0
+    fi
+    if kill -0 "$pid" 2>/dev/null; then
+      stop_pid nats "$pid"
+      echo "brokers: nats-server on 127.0.0.1:$port did not report healthy on" \
+        "http://127.0.0.1:$mport/healthz within ${timeout} s; the end of its log:" >&2
+      tail -n 20 "$dir/nats.log" >&2 2>/dev/null
+      return 1
+    fi
+    wait "$pid" 2>/dev/null
+    # Exited: another process took a port between the check and the bind? Try other ones.
+    if grep -q 'address already in use' "$dir/nats.log" 2>/dev/null; then
+      echo "brokers: port $port or $mport was taken meanwhile; retrying on others" >&2
+      continue
+    fi
+    echo "brokers: nats-server exited during startup; the end of its log:" >&2
+    tail -n 20 "$dir/nats.log" >&2 2>/dev/null
+    return 1
+  done
+  echo "brokers: nats-server found no free ports in 3 attempts" >&2
   return 1
 }
