@@ -3,6 +3,7 @@
 // free in-flight slots; acks, naks (with delay) and "in progress" go back per message.
 #include <nats/nats.h>
 
+#include <deque>
 #include <unordered_map>
 
 #include "internal/log.hpp"
@@ -19,7 +20,10 @@ using std::chrono::milliseconds;
 class JsReceiver final : public driver::Receiver {
  public:
   JsReceiver(std::shared_ptr<Shared> shared, const driver::ReceiverSpec& spec)
-      : shared_(std::move(shared)), subject_(spec.topic), stream_(stream_name(spec.topic)) {
+      : shared_(std::move(shared)),
+        subject_(spec.topic),
+        stream_(stream_name(spec.topic)),
+        batch_(std::max<std::size_t>(spec.max_in_flight, 1)) {
     ensure_stream(*shared_, subject_);
     jsOptions jo;
     jsOptions_Init(&jo);
@@ -60,32 +64,11 @@ class JsReceiver final : public driver::Receiver {
     renew_leases();
     std::vector<driver::Inbound> out;
     if (max == 0) return out;
-    const auto wait =
-        std::max<std::int64_t>(std::chrono::ceil<milliseconds>(deadline - Clock::now()).count(), 1);
-    natsMsgList list{};
-    const natsStatus st = natsSubscription_Fetch(&list, sub_, static_cast<int>(max), wait, nullptr);
-    if (st == NATS_TIMEOUT) return out;
-    if (st == NATS_CONNECTION_CLOSED) throw ClosedError("nats connection is closed");
-    if (st != NATS_OK) {
-      throw ConnectionError("nats: fetching from '" + subject_ + "' failed: " + status_text(st));
+    if (stash_.empty()) fetch(deadline);
+    while (out.size() < max && !stash_.empty()) {
+      out.push_back(std::move(stash_.front()));
+      stash_.pop_front();
     }
-    const auto now = Clock::now();
-    for (int i = 0; i < list.Count; ++i) {
-      MsgPtr msg(list.Msgs[i]);
-      list.Msgs[i] = nullptr;
-      driver::Inbound in;
-      in.message = from_nats(msg.get());
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, msg.get()) == NATS_OK) {
-        in.delivery_count = static_cast<std::uint32_t>(meta->NumDelivered);
-        in.id = std::to_string(meta->Sequence.Stream);
-        jsMsgMetaData_Destroy(meta);
-      }
-      in.token = ++next_token_;
-      in_flight_.emplace(in.token, Held{std::move(msg), now});
-      out.push_back(std::move(in));
-    }
-    natsMsgList_Destroy(&list);
     return out;
   }
 
@@ -109,6 +92,7 @@ class JsReceiver final : public driver::Receiver {
     // Hand what this consumer still holds back to the group now instead of after AckWait.
     for (auto& [token, held] : in_flight_) natsMsg_Nak(held.msg.get(), nullptr);
     in_flight_.clear();
+    stash_.clear();
     if (durable_.empty()) {
       natsSubscription_Unsubscribe(sub_);  // deletes the ephemeral consumer
     }
@@ -122,6 +106,54 @@ class JsReceiver final : public driver::Receiver {
     MsgPtr msg;
     Clock::time_point touched;
   };
+
+  // Pulls the next messages into stash_. cnats 3.4.1's Fetch shortens its own wait faster than
+  // the server's pull request expires, so messages can arrive after it returned; the next fetch
+  // then hands over all of them first, even more than its batch, writing past the array it
+  // allocated for the batch (heap corruption, seen under ASan with shrinking batches). So every
+  // pull asks for the same batch (the consumer's max_in_flight), which bounds those leftovers by
+  // that batch; what exceeds the free slots waits in stash_. A no-wait request with an expiry
+  // returns at once when messages are available and waits until the expiry when none are.
+  void fetch(Clock::time_point deadline) {
+    jsFetchRequest req;
+    jsFetchRequest_Init(&req);
+    req.Batch = static_cast<int>(batch_);
+    req.NoWait = true;
+    req.Expires =
+        std::max<std::int64_t>(std::chrono::ceil<milliseconds>(deadline - Clock::now()).count(),
+                               1) *
+        1000000;  // nanoseconds
+    pull(natsSubscription_FetchRequest(&list_, sub_, &req));
+  }
+
+  // Moves what a fetch returned into stash_; false when it returned nothing.
+  bool pull(natsStatus st) {
+    if (st == NATS_TIMEOUT || st == NATS_NOT_FOUND) return false;
+    if (st == NATS_CONNECTION_CLOSED) throw ClosedError("nats connection is closed");
+    if (st != NATS_OK) {
+      throw ConnectionError("nats: fetching from '" + subject_ + "' failed: " + status_text(st));
+    }
+    const auto now = Clock::now();
+    for (int i = 0; i < list_.Count; ++i) {
+      MsgPtr msg(list_.Msgs[i]);
+      list_.Msgs[i] = nullptr;
+      driver::Inbound in;
+      in.message = from_nats(msg.get());
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, msg.get()) == NATS_OK) {
+        in.delivery_count = static_cast<std::uint32_t>(meta->NumDelivered);
+        in.id = std::to_string(meta->Sequence.Stream);
+        jsMsgMetaData_Destroy(meta);
+      }
+      in.token = ++next_token_;
+      in_flight_.emplace(in.token, Held{std::move(msg), now});
+      stash_.push_back(std::move(in));
+    }
+    const bool got = list_.Count > 0;
+    natsMsgList_Destroy(&list_);
+    list_ = natsMsgList{};
+    return got;
+  }
 
   void create_durable(jsConsumerConfig cfg, jsOptions& jo) {
     jsConsumerInfo* info = nullptr;
@@ -176,6 +208,9 @@ class JsReceiver final : public driver::Receiver {
   natsSubscription* sub_ = nullptr;
   driver::AckToken next_token_ = 0;
   std::unordered_map<driver::AckToken, Held> in_flight_;
+  std::deque<driver::Inbound> stash_;  // fetched, not yet handed to the pipeline
+  natsMsgList list_{};                 // a fetch's result, while it is moved to stash_
+  std::size_t batch_ = 1;              // every fetch asks for this many (see fetch())
 };
 
 }  // namespace

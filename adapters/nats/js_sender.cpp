@@ -20,6 +20,16 @@ class JsSender final : public driver::Sender {
 
   void send(const std::string& topic, std::vector<Message> batch,
             driver::SendCompletion on_complete) override {
+    std::string unavailable;
+    auto unavailable_kind = driver::ErrorKind::retryable;
+    try {
+      ensure_stream(*shared_, topic);  // a set lookup unless the stream went missing
+    } catch (const ConfigError& e) {
+      unavailable = e.what();  // missing and declare=none: sending again will not help
+      unavailable_kind = driver::ErrorKind::not_found;
+    } catch (const Error& e) {
+      unavailable = e.what();
+    }
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MaxWait = shared_->settings.api_timeout.count();
@@ -27,6 +37,12 @@ class JsSender final : public driver::Sender {
       driver::SendResult r;
       if (closed_.load() || shared_->closed.load()) {
         r.error = driver::DriverError{driver::ErrorKind::closed, "nats sender is closed"};
+        on_complete(i, std::move(r));
+        continue;
+      }
+      if (!unavailable.empty()) {
+        r.error = driver::DriverError{unavailable_kind, unavailable};
+        if (unavailable_kind == driver::ErrorKind::retryable) r.message = std::move(batch[i]);
         on_complete(i, std::move(r));
         continue;
       }

@@ -38,8 +38,17 @@ std::string sanitized(const std::string& name) {
 
 // cnats callbacks run on its own threads; they only log.
 void on_disconnected(natsConnection*, void* closure) {
-  detail::log_warn("nats: disconnected from " + static_cast<Shared*>(closure)->settings.display +
-                   "; reconnecting");
+  auto* shared = static_cast<Shared*>(closure);
+  if (shared->closing.load()) return;  // our own close, not a failure
+  detail::log_warn("nats: disconnected from " + shared->settings.display + "; reconnecting");
+}
+void on_closed(natsConnection*, void* closure) {
+  auto* shared = static_cast<Shared*>(closure);
+  {
+    std::lock_guard lock(shared->mu);
+    shared->nc_closed = true;
+  }
+  shared->closed_cv.notify_all();
 }
 void on_reconnected(natsConnection*, void* closure) {
   detail::log_info("nats: reconnected to " + static_cast<Shared*>(closure)->settings.display);
@@ -72,6 +81,12 @@ void on_pub_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* clos
       const natsStatus err = pae != nullptr ? pae->Err : NATS_ERR;
       std::string why = "nats: JetStream did not store the message: " + status_text(err);
       if (pae != nullptr && pae->ErrText != nullptr) why += std::string(" (") + pae->ErrText + ")";
+      if (err == NATS_NO_RESPONDERS) {
+        // No stream takes the subject: the server lost it (memory storage, wiped store).
+        // Forget it, so the next batch's ensure_stream() creates it again.
+        std::lock_guard lock(shared->mu);
+        shared->streams.erase(stream_name(natsMsg_GetSubject(msg)));
+      }
       const auto kind = classify(err);
       r.error = driver::DriverError{kind, why};
       if (kind == driver::ErrorKind::retryable || kind == driver::ErrorKind::timeout) {
@@ -198,6 +213,7 @@ std::unique_ptr<natsOptions, OptionsDeleter> make_options(Shared& shared) {
   if (st == NATS_OK) st = natsOptions_SetDisconnectedCB(opts.get(), on_disconnected, &shared);
   if (st == NATS_OK) st = natsOptions_SetReconnectedCB(opts.get(), on_reconnected, &shared);
   if (st == NATS_OK) st = natsOptions_SetErrorHandler(opts.get(), on_async_error, &shared);
+  if (st == NATS_OK) st = natsOptions_SetClosedCB(opts.get(), on_closed, &shared);
   if (st != NATS_OK) {
     throw ConfigError("broker URL '" + s.display + "': " + status_text(st) + ": " +
                       nats_GetLastError(nullptr));
@@ -218,7 +234,14 @@ Shared::~Shared() {
     natsMsgList left{};
     if (js_PublishAsyncGetPendingList(&left, js) == NATS_OK) natsMsgList_Destroy(&left);
   }
-  if (nc != nullptr) natsConnection_Close(nc);
+  if (nc != nullptr) {
+    closing.store(true);
+    natsConnection_Close(nc);
+    // The closed callback is the last one cnats makes for this connection; after it, nothing
+    // of cnats' refers to this object any more.
+    std::unique_lock lock(mu);
+    closed_cv.wait_for(lock, std::chrono::seconds{10}, [&] { return nc_closed; });
+  }
   if (js != nullptr) jsCtx_Destroy(js);
   if (nc != nullptr) natsConnection_Destroy(nc);
 }

@@ -40,6 +40,13 @@ struct Shared {
   /// a context that never did).
   std::atomic<bool> async_used{false};
 
+  /// Set once cnats reported the connection closed; ~Shared waits for it, because cnats calls
+  /// the connection callbacks (which use this object) on its own thread after Close returns.
+  bool nc_closed = false;
+  /// Set while ~Shared closes the connection, so that disconnect is not logged as a failure.
+  std::atomic<bool> closing{false};
+  std::condition_variable closed_cv;
+
   std::mutex mu;
   std::condition_variable pending_cv;          ///< Signalled when `pending` shrinks.
   std::map<natsMsg*, PendingPublish> pending;  ///< JetStream publishes awaiting PubAck.
