@@ -1,11 +1,10 @@
 // Broker faults against a private redis-server: kill -9 and restart on the same port and data,
 // a black-holed network and cut connections (through TcpProxy). Label `fault;redis`.
-#include <atomic>
 #include <iostream>
-#include <set>
 #include <sstream>
 #include <thread>
 
+#include "kill_restart_scenario.hpp"
 #include "redis_fixture.hpp"
 #include "tcp_proxy.hpp"
 
@@ -14,156 +13,14 @@ namespace {
 
 class RedisFault : public RedisTest {};
 
-/// How one publish ended.
-struct Outcome {
-  bool settled = false;
-  bool ok = false;
-  std::string error;  // "<code>: <what>" on failure
-};
-
-/// Waits for `f` and records the result; a non-unimq exception is a test failure.
-Outcome settle(std::future<Receipt>& f) {
-  Outcome out;
-  out.settled = true;
-  try {
-    f.get();
-    out.ok = true;
-  } catch (const Error& e) {
-    out.error = std::string(to_string(e.code())) + ": " + e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "publish future failed with an exception that is not a unimq::Error: "
-                  << e.what();
-    out.error = std::string("not a unimq::Error: ") + e.what();
-  }
-  return out;
-}
-
-/// A future that is already failed with the current exception (publish() itself threw).
-std::future<Receipt> failed_future() {
-  std::promise<Receipt> p;
-  p.set_exception(std::current_exception());
-  return p.get_future();
-}
-
-std::string numbered(int i) {
-  return "m-" + std::to_string(i);
-}
-
 // Streams are at-least-once: every publish the broker confirmed (appendfsync always, so it is on
 // disk) reaches the group, across a kill -9 and a restart of the server, and the consumer that
 // was running resumes by itself. Redelivery may duplicate; duplicates are counted and reported.
 TEST_F(RedisFault, StreamsLoseNoConfirmedMessageAcrossKill9AndRestart) {
-  constexpr int kTotal = 1000;
-  constexpr int kKillAfter = 300;  // confirmed before the kill
-  auto client = Client::connect(streams_url());
-  auto topic = client.topic("orders");
-  Collector got;
-  auto consumer = topic.consumer({.group = "g"});
-  consumer.start([&](const Delivery& d) { got.add(d); });
-  // A retry budget of well over 10 s against an outage of about 0.6 s.
-  auto producer = topic.producer({.publish_timeout = 30s,
-                                  .retry = {.max_attempts = 30,
-                                            .initial_backoff = 50ms,
-                                            .multiplier = 2.0,
-                                            .max_backoff = 500ms,
-                                            .jitter = 0.2}});
-
-  std::vector<std::future<Receipt>> futures(kTotal);
-  std::atomic<int> published{0};
-  std::thread publisher([&] {
-    for (int i = 0; i < kTotal; ++i) {
-      try {
-        futures[static_cast<std::size_t>(i)] = producer.publish(Message(numbered(i)));
-      } catch (...) {
-        futures[static_cast<std::size_t>(i)] = failed_future();
-      }
-      published.store(i + 1, std::memory_order_release);
-      std::this_thread::sleep_for(2ms);  // spread the 1000 publishes over the outage
-    }
-  });
-
-  std::vector<Outcome> outcomes(kTotal);
-  const auto settle_up_to = [&](int end) {
-    for (int i = 0; i < end; ++i) {
-      auto& o = outcomes[static_cast<std::size_t>(i)];
-      if (!o.settled) o = settle(futures[static_cast<std::size_t>(i)]);
-    }
-  };
-  // Mid-stream: once the first 300 are confirmed, kill -9 while later ones are in flight.
-  eventually([&] { return published.load(std::memory_order_acquire) >= kKillAfter; }, 60s);
-  settle_up_to(std::min(kKillAfter, published.load(std::memory_order_acquire)));
-  redis().kill9();
-  const int killed_at = published.load(std::memory_order_acquire);
-  std::this_thread::sleep_for(500ms);
-  redis().restart();
-  const int restarted_at = published.load(std::memory_order_acquire);
-  publisher.join();
-  settle_up_to(kTotal);
-
-  std::set<std::string> confirmed;
-  std::map<std::string, int> errors;
-  int failed_after_restart = 0;
-  for (int i = 0; i < kTotal; ++i) {
-    const auto& o = outcomes[static_cast<std::size_t>(i)];
-    if (o.ok) {
-      confirmed.insert(numbered(i));
-    } else {
-      ++errors[o.error];
-      if (i >= restarted_at) ++failed_after_restart;
-    }
-  }
-  const auto missing_of = [&](const std::map<std::string, int>& counts) {
-    std::vector<std::string> missing;
-    for (const auto& p : confirmed) {
-      if (!counts.contains(p)) missing.push_back(p);
-    }
-    return missing;
-  };
-  got.wait_until([&] { return missing_of(got.counts()).empty(); }, 60s);
-  EXPECT_TRUE(consumer.running());  // the same consumer, never recreated
-  const auto stats = consumer.stats();
-  consumer.stop(5s);
-
-  const auto counts = got.counts();
-  const auto missing = missing_of(counts);
-  std::size_t duplicates = 0;
-  std::size_t foreign = 0;
-  std::size_t consumed_after_restart = 0;
-  for (const auto& [payload, n] : counts) {
-    duplicates += static_cast<std::size_t>(n - 1);
-    if (payload.rfind("m-", 0) != 0) ++foreign;
-  }
-  for (int i = restarted_at; i < kTotal; ++i) consumed_after_restart += counts.count(numbered(i));
-
-  std::ostringstream report;
-  report << "published " << kTotal << ", confirmed " << confirmed.size() << ", failed "
-         << kTotal - static_cast<int>(confirmed.size()) << " (killed after publish #" << killed_at
-         << ", back after #" << restarted_at << "), deliveries " << got.size() << ", distinct "
-         << counts.size() << ", duplicates " << duplicates << ", lost " << missing.size();
-  for (const auto& [error, n] : errors) report << "\n  failed x" << n << ": " << error;
-  std::cout << "[ redis kill -9 ] " << report.str() << std::endl;
-  RecordProperty("confirmed", static_cast<int>(confirmed.size()));
-  RecordProperty("duplicates", static_cast<int>(duplicates));
-  RecordProperty("lost", static_cast<int>(missing.size()));
-
-  EXPECT_TRUE(missing.empty()) << missing.size() << " confirmed messages never consumed, first "
-                               << missing.front() << "\n"
-                               << report.str();
-  EXPECT_EQ(foreign, 0u) << "payloads nobody published were consumed";
-  for (int i = 0; i < kKillAfter; ++i) {
-    EXPECT_TRUE(outcomes[static_cast<std::size_t>(i)].ok)
-        << "publish #" << i
-        << " before the kill failed: " << outcomes[static_cast<std::size_t>(i)].error;
-  }
-  // The test is only meaningful if publishing went on across the outage and after it.
-  ASSERT_LT(restarted_at, kTotal) << "every publish happened before the server was back";
-  EXPECT_EQ(failed_after_restart, 0) << "publishes made after the server was back failed\n"
-                                     << report.str();
-  EXPECT_GE(confirmed.size(), static_cast<std::size_t>(kTotal * 9 / 10))
-      << "a 15 s retry budget should carry most publishes over a 0.6 s outage\n"
-      << report.str();
-  EXPECT_GT(consumed_after_restart, 0u);
-  EXPECT_GE(stats.received, confirmed.size());
+  run_kill_restart_scenario({.url = streams_url(),
+                             .name = "redis kill -9",
+                             .kill9 = [&] { redis().kill9(); },
+                             .restart = [&] { redis().restart(); }});
 }
 
 // Pub/sub is at-most-once: what was published while the server was down is gone, but the

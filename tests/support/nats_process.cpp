@@ -1,6 +1,5 @@
-// A private nats-server or cluster (fork and exec with only async-signal-safe calls between them,
-// so it is safe from a multi-threaded test), HTTP GET for its monitoring endpoints, and a raw NATS
-// protocol client.
+// A private nats-server or cluster (a ChildProcess from process.hpp), HTTP GET for its monitoring
+// endpoints, and a raw NATS protocol client.
 #include "nats_process.hpp"
 
 #include <arpa/inet.h>
@@ -8,9 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,110 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::string(v) : std::string(fallback);
-}
-
-/// argv as the char* array exec wants; the strings must outlive it.
-std::vector<char*> c_argv(const std::vector<std::string>& argv) {
-  std::vector<char*> out;
-  out.reserve(argv.size() + 1);
-  for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
-int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-/// Waits for `pid` up to `timeout`; true when it was reaped.
-bool wait_exit(pid_t pid, std::chrono::milliseconds timeout, int* status = nullptr) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    int st = 0;
-    const pid_t r = ::waitpid(pid, &st, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) {
-      if (status != nullptr) *status = st;
-      return true;
-    }
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
-int connect_loopback(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/// A loopback port nobody listens on right now (the kernel's pick for an ephemeral bind).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    throw std::system_error(saved, std::generic_category(), "bind 127.0.0.1:0");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-/// `n` distinct free loopback ports.
-std::vector<std::uint16_t> free_ports(std::size_t n) {
-  std::set<std::uint16_t> seen;
-  std::vector<std::uint16_t> out;
-  for (int tries = 0; out.size() < n; ++tries) {
-    if (tries > 1000) throw std::runtime_error("no distinct free loopback ports");
-    const auto p = free_port();
-    if (seen.insert(p).second) out.push_back(p);
-  }
-  return out;
-}
-
-bool is_executable(const std::filesystem::path& p) {
-  return ::access(p.c_str(), X_OK) == 0 && !std::filesystem::is_directory(p);
-}
-
-/// `name` when it is a path, else its first executable match in PATH; empty when none.
-std::string resolve_in_path(const std::string& name) {
-  const std::filesystem::path bin = name;
-  if (bin.has_parent_path()) return is_executable(bin) ? name : std::string();
-  std::stringstream path(env_or("PATH", "/usr/local/bin:/usr/bin:/bin"));
-  for (std::string dir; std::getline(path, dir, ':');) {
-    if (!dir.empty() && is_executable(std::filesystem::path(dir) / bin)) {
-      return (std::filesystem::path(dir) / bin).string();
-    }
-  }
-  return {};
-}
-
-std::filesystem::path make_temp_dir(const char* prefix) {
-  std::string templ = env_or("TMPDIR", "/tmp") + "/" + prefix + "XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + templ);
-  }
-  return templ;
-}
 
 /// A name unique to this test process: "<prefix>-<pid>-<n>".
 std::string unique_name(const char* prefix) {
@@ -266,7 +159,7 @@ std::string NatsProcess::server_binary() {
 }
 
 bool NatsProcess::available() {
-  return !resolve_in_path(server_binary()).empty();
+  return !find_executable(server_binary()).empty();
 }
 
 NatsProcess::NatsProcess(std::vector<std::string> extra_args)
@@ -277,7 +170,7 @@ NatsProcess::NatsProcess(std::vector<std::string> extra_args)
   // the server exits with "address already in use" and other ports are tried.
   std::string why;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    const auto ports = free_ports(2);
+    const auto ports = free_loopback_ports(2);
     port_ = ports[0];
     monitor_port_ = ports[1];
     const auto log_start = size_of_file(dir_ / "nats.log");
@@ -356,59 +249,29 @@ bool NatsProcess::spawn(std::string& why) {
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     if (entry.path().extension() == ".ports") std::filesystem::remove(entry.path(), ec);
   }
-  const auto binary = resolve_in_path(server_binary());
-  if (binary.empty()) {
+  if (find_executable(server_binary()).empty()) {
     why = "cannot start " + server_binary() + ": not found (set UNIMQ_NATS_SERVER)";
     return false;
   }
-  // Everything the child uses is prepared here: between fork() and exec only async-signal-safe
-  // calls are allowed, since other threads of the test may hold locks (malloc's among them).
-  const auto args_storage = argv();
-  auto args = c_argv(args_storage);
-  const std::string log_path = (dir_ / "nats.log").string();
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    why = std::string("fork: ") + std::strerror(errno);
-    return false;
-  }
-  if (pid == 0) {
-    // A test that crashes or is killed (ctest timeout) takes its servers with it.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (in < 0 || out < 0) ::_exit(126);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    // No descriptor of the test (client sockets above all) stays open in the server.
-    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    ::execv(binary.c_str(), args.data());
-    ::_exit(127);
-  }
-  pid_ = pid;
-  return true;
+  // The server gets SIGKILL when the thread that starts it ends (see the class comment).
+  return server_.spawn(argv(), (dir_ / "nats.log").string(), true, why);
 }
 
 bool NatsProcess::wait_ready(Clock::time_point deadline, std::string& why) {
-  if (pid_ <= 0) {
+  if (!server_.running()) {
     why = "nats-server is not running";
     return false;
   }
   // The ports file is written by this very process once it listens on its ports, so a server
   // someone else started on the port meanwhile cannot pass for ours; /healthz then says
   // whether JetStream is ready (stores recovered; in a cluster, a meta leader known).
-  const auto ports_file = dir_ / ("nats-server_" + std::to_string(pid_) + ".ports");
+  const auto ports_file = dir_ / ("nats-server_" + std::to_string(server_.pid()) + ".ports");
   std::string last_health;
   while (Clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      why = "nats-server exited with status " + std::to_string(exit_code_of(status)) + " (port " +
+    int code = 0;
+    if (server_.exited(code)) {
+      why = "nats-server exited with status " + std::to_string(code) + " (port " +
             std::to_string(port_) + ", monitoring " + std::to_string(monitor_port_) + ")";
-      pid_ = -1;
       return false;
     }
     if (std::filesystem::exists(ports_file)) {
@@ -429,20 +292,11 @@ bool NatsProcess::healthy(std::chrono::milliseconds timeout) const {
 }
 
 void NatsProcess::kill9() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  wait_exit(pid_, 10s);
-  pid_ = -1;
+  server_.kill9();
 }
 
 void NatsProcess::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  if (!wait_exit(pid_, 5s)) {
-    ::kill(pid_, SIGKILL);
-    wait_exit(pid_, 10s);
-  }
-  pid_ = -1;
+  server_.stop();
 }
 
 void NatsProcess::restart() {
@@ -476,7 +330,7 @@ NatsCluster::NatsCluster(std::size_t size) {
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
     nodes_.clear();
-    const auto ports = free_ports(3 * size);  // client, monitoring, route per member
+    const auto ports = free_loopback_ports(3 * size);  // client, monitoring, route per member
     const std::string cluster_name = unique_name("unimq-cluster");
     for (std::size_t i = 0; i < size; ++i) {
       NatsProcess::Route route{.cluster_name = cluster_name, .port = ports[3 * i + 2], .peers = {}};

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "process.hpp"
+
 namespace unimq::test {
 
 /// The answer of an HTTP GET.
@@ -76,10 +78,10 @@ class NatsProcess {
   /// restart().
   const std::filesystem::path& dir() const noexcept { return dir_; }
   /// The server's process id; -1 while it is not running.
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return server_.pid(); }
   /// Whether the server process is running (started and not yet killed or stopped by this
   /// object).
-  bool running() const noexcept { return pid_ > 0; }
+  bool running() const noexcept { return server_.running(); }
 
   /// Kills the server with SIGKILL and reaps it: no shutdown, every connection dropped, what the
   /// store did not write yet is lost. Does nothing when it is not running.
@@ -128,7 +130,7 @@ class NatsProcess {
   std::uint16_t monitor_port_ = 0;
   std::uint16_t cluster_port_ = 0;
   Route route_;
-  pid_t pid_ = -1;
+  ChildProcess server_;
 };
 
 /// A cluster of private nats-servers on loopback, every member routed to every other, JetStream

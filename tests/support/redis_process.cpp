@@ -1,5 +1,4 @@
-// Child processes (posix_spawn, so it is safe from a multi-threaded test), a private
-// redis-server, and a raw RESP client.
+// A private redis-server (a ChildProcess from process.hpp), redis-cli, and a raw RESP client.
 #include "redis_process.hpp"
 
 #include <arpa/inet.h>
@@ -7,7 +6,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,160 +20,17 @@
 #include <system_error>
 #include <thread>
 
-extern char** environ;
-
 namespace unimq::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::string(v) : std::string(fallback);
-}
-
-/// argv as the char* array posix_spawn wants; the strings must outlive it.
-std::vector<char*> c_argv(const std::vector<std::string>& argv) {
-  std::vector<char*> out;
-  out.reserve(argv.size() + 1);
-  for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
-int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-/// Waits for `pid` up to `timeout`; true when it was reaped.
-bool wait_exit(pid_t pid, std::chrono::milliseconds timeout, int* status = nullptr) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    int st = 0;
-    const pid_t r = ::waitpid(pid, &st, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) {
-      if (status != nullptr) *status = st;
-      return true;
-    }
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
-int connect_loopback(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/// A loopback port nobody listens on right now (the kernel's pick for an ephemeral bind).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    throw std::system_error(saved, std::generic_category(), "bind 127.0.0.1:0");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool is_executable(const std::filesystem::path& p) {
   return ::access(p.c_str(), X_OK) == 0 && !std::filesystem::is_directory(p);
 }
 
 }  // namespace
-
-ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  ProcessResult result;
-  if (argv.empty()) {
-    result.err = "run_process: empty argv";
-    return result;
-  }
-  int out_pipe[2];
-  int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    result.err = std::string("pipe: ") + std::strerror(errno);
-    return result;
-  }
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    result.err = std::string("pipe: ") + std::strerror(errno);
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    return result;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  auto args = c_argv(argv);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (rc != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    result.err = "cannot start " + argv[0] + ": " + std::strerror(rc);
-    return result;
-  }
-
-  const auto deadline = Clock::now() + timeout;
-  pollfd fds[2] = {{.fd = out_pipe[0], .events = POLLIN, .revents = 0},
-                   {.fd = err_pipe[0], .events = POLLIN, .revents = 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      result.timed_out = true;
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    const int n = ::poll(fds, 2, static_cast<int>(left));
-    if (n < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        sinks[i]->append(buf, static_cast<std::size_t>(got));
-      } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& f : fds) {
-    if (f.fd >= 0) ::close(f.fd);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = exit_code_of(status);
-  return result;
-}
 
 std::string redis_cli_binary() {
   if (const char* v = std::getenv("UNIMQ_REDIS_CLI"); v != nullptr && *v != '\0') return v;
@@ -201,28 +56,16 @@ std::string RedisProcess::server_binary() {
 }
 
 bool RedisProcess::available() {
-  const std::filesystem::path bin = server_binary();
-  if (bin.has_parent_path()) return is_executable(bin);
-  std::stringstream path(env_or("PATH", "/usr/local/bin:/usr/bin:/bin"));
-  for (std::string dir; std::getline(path, dir, ':');) {
-    if (!dir.empty() && is_executable(std::filesystem::path(dir) / bin)) return true;
-  }
-  return false;
+  return !find_executable(server_binary()).empty();
 }
 
 RedisProcess::RedisProcess(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)) {
-  const std::string tmp = env_or("TMPDIR", "/tmp");
-  std::string templ = tmp + "/unimq-redis-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + templ);
-  }
-  dir_ = templ;
+    : extra_args_(std::move(extra_args)), dir_(make_temp_dir("unimq-redis-")) {
   // The chosen port may be taken by someone else between the probe and the server's bind:
   // then the server exits (or another process answers) and another port is tried.
   std::string why;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = free_port();
+    port_ = free_loopback_port();
     if (launch(why)) return;
   }
   const std::string server_log = log();
@@ -254,28 +97,15 @@ bool RedisProcess::launch(std::string& why) {
                                 "always",        "--save",    "",
                                 "--daemonize",   "no"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  auto args = c_argv(argv);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    why = "cannot start " + argv[0] + ": " + std::strerror(rc);
-    return false;
-  }
-  pid_ = pid;
+  // The server writes its own log (--logfile); its stdout and stderr are not needed.
+  if (!server_.spawn(argv, "/dev/null", false, why)) return false;
 
   const auto deadline = Clock::now() + 10s;
   while (Clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      why = "redis-server exited with status " + std::to_string(exit_code_of(status)) + " (port " +
+    int code = 0;
+    if (server_.exited(code)) {
+      why = "redis-server exited with status " + std::to_string(code) + " (port " +
             std::to_string(port_) + ")";
-      pid_ = -1;
       return false;
     }
     if (redis_answers_ping(port_, 200ms)) {
@@ -283,42 +113,29 @@ bool RedisProcess::launch(std::string& why) {
       try {
         RespConnection c(port_);
         const auto info = c.command({"INFO", "server"}).str;
-        if (info.find("process_id:" + std::to_string(pid_) + "\r") != std::string::npos) {
+        if (info.find("process_id:" + std::to_string(server_.pid()) + "\r") != std::string::npos) {
           return true;
         }
         why = "port " + std::to_string(port_) + " is answered by another server";
       } catch (const std::exception& e) {
         why = e.what();
       }
-      ::kill(pid_, SIGKILL);
-      wait_exit(pid_, 5s);
-      pid_ = -1;
+      server_.kill9();
       return false;
     }
     std::this_thread::sleep_for(10ms);
   }
   why = "redis-server did not answer PING within 10 s (port " + std::to_string(port_) + ")";
-  ::kill(pid_, SIGKILL);
-  wait_exit(pid_, 5s);
-  pid_ = -1;
+  server_.kill9();
   return false;
 }
 
 void RedisProcess::kill9() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  wait_exit(pid_, 10s);
-  pid_ = -1;
+  server_.kill9();
 }
 
 void RedisProcess::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  if (!wait_exit(pid_, 5s)) {
-    ::kill(pid_, SIGKILL);
-    wait_exit(pid_, 10s);
-  }
-  pid_ = -1;
+  server_.stop();
 }
 
 void RedisProcess::restart() {

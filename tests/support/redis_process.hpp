@@ -1,4 +1,4 @@
-// A private redis-server per test, child processes with captured output, and a raw RESP client.
+// A private redis-server per test, redis-cli, and a raw RESP client.
 #pragma once
 
 #include <sys/types.h>
@@ -11,27 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "process.hpp"
+
 namespace unimq::test {
-
-/// What a finished child process produced.
-struct ProcessResult {
-  /// Exit status; 128 + signal number when a signal ended it; -1 when it could not be started.
-  int exit_code = -1;
-  /// Whether it was killed (SIGKILL) because it outlived its timeout.
-  bool timed_out = false;
-  /// Everything it wrote to stdout.
-  std::string out;
-  /// Everything it wrote to stderr.
-  std::string err;
-};
-
-/// Runs `argv` (argv[0] is looked up in PATH; no shell, so arguments need no quoting) with stdin
-/// from /dev/null, captures stdout and stderr, and waits for it to exit. A child still running
-/// after `timeout` is killed with SIGKILL and reported as `timed_out`, with the output it wrote
-/// so far. Never throws for a failing child; a child that cannot be started gives exit_code -1
-/// and the reason in `err`.
-ProcessResult run_process(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
 /// The redis-cli binary: $UNIMQ_REDIS_CLI; else the redis-cli next to $UNIMQ_REDIS_SERVER when
 /// that is a path; else "redis-cli" (looked up in PATH).
@@ -76,9 +58,9 @@ class RedisProcess {
   /// Its data directory (AOF files and redis.log); unchanged by restart().
   const std::filesystem::path& dir() const noexcept { return dir_; }
   /// The server's process id; -1 while it is not running.
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return server_.pid(); }
   /// Whether the server process is running.
-  bool running() const noexcept { return pid_ > 0; }
+  bool running() const noexcept { return server_.running(); }
 
   /// Kills the server with SIGKILL and reaps it: no shutdown, no final fsync, every connection
   /// dropped. Does nothing when it is not running.
@@ -98,13 +80,13 @@ class RedisProcess {
   std::string log() const;
 
  private:
-  /// Spawns the server on port_; true when it answers PING as pid_.
+  /// Spawns the server on port_; true when it answers PING as server_.
   bool launch(std::string& why);
 
   std::vector<std::string> extra_args_;
   std::filesystem::path dir_;
   std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  ChildProcess server_;
 };
 
 /// One reply of a RESP (Redis protocol) server.
