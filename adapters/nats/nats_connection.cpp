@@ -44,10 +44,10 @@ void on_disconnected(natsConnection*, void* closure) {
 }
 void on_closed(natsConnection*, void* closure) {
   auto* shared = static_cast<Shared*>(closure);
-  {
-    std::lock_guard lock(shared->mu);
-    shared->nc_closed = true;
-  }
+  // Notified under the lock: the waiter in ~Shared destroys the condition variable as soon as
+  // it sees the flag, so nothing may touch `shared` after the lock is released.
+  std::lock_guard lock(shared->mu);
+  shared->nc_closed = true;
   shared->closed_cv.notify_all();
 }
 void on_reconnected(natsConnection*, void* closure) {
@@ -69,9 +69,9 @@ void on_pub_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* clos
       p = std::move(it->second);
       shared->pending.erase(it);
       found = true;
+      shared->pending_cv.notify_all();  // a closing sender waits for its publishes
     }
   }
-  shared->pending_cv.notify_all();
   if (found) {
     driver::SendResult r;
     if (pa != nullptr) {
