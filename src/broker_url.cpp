@@ -360,6 +360,16 @@ std::chrono::milliseconds BrokerUrl::option_duration(std::string_view name,
   return parse_duration(*value, "broker URL '" + redacted() + "': option " + in_quotes(name));
 }
 
+std::chrono::milliseconds BrokerUrl::option_positive_duration(
+    std::string_view name, std::chrono::milliseconds fallback) const {
+  const auto value = option_duration(name, fallback);
+  if (value.count() <= 0) {
+    throw ConfigError("broker URL '" + redacted() + "': option " + in_quotes(name) +
+                      " must be longer than 0ms");
+  }
+  return value;
+}
+
 std::string BrokerUrl::option_choice(std::string_view name, std::string_view fallback,
                                      const std::vector<std::string_view>& allowed) const {
   const auto value = option(name);

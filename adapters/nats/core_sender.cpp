@@ -54,20 +54,6 @@ void publish_round(Shared& shared, std::vector<driver::SendJob>& jobs) {
   }
 }
 
-class CoreSender final : public driver::Sender {
- public:
-  explicit CoreSender(std::shared_ptr<driver::SendQueue> queue) : queue_(std::move(queue)) {}
-  ~CoreSender() override { queue_->close(); }
-  void send(const std::string& topic, std::vector<Message> batch,
-            driver::SendCompletion on_complete) override {
-    queue_->send(topic, std::move(batch), std::move(on_complete));
-  }
-  void close() override { queue_->close(); }
-
- private:
-  std::shared_ptr<driver::SendQueue> queue_;
-};
-
 }  // namespace
 
 std::unique_ptr<driver::Sender> make_core_sender(const std::shared_ptr<Shared>& shared) {
@@ -78,7 +64,7 @@ std::unique_ptr<driver::Sender> make_core_sender(const std::shared_ptr<Shared>& 
     std::erase_if(shared->core_senders, [](const auto& w) { return w.expired(); });
     shared->core_senders.push_back(queue);
   }
-  return std::make_unique<CoreSender>(std::move(queue));
+  return std::make_unique<driver::QueuedSender>(std::move(queue));
 }
 
 }  // namespace unimq::nats

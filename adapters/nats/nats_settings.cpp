@@ -20,20 +20,6 @@ const std::vector<std::string>& passthrough_names() {
   return names;
 }
 
-namespace {
-
-std::chrono::milliseconds positive(const driver::BrokerUrl& url, std::string_view name,
-                                   std::chrono::milliseconds fallback) {
-  auto value = url.option_duration(name, fallback);
-  if (value.count() <= 0) {
-    throw ConfigError("broker URL '" + url.redacted() + "': option '" + std::string(name) +
-                      "' must be longer than 0ms");
-  }
-  return value;
-}
-
-}  // namespace
-
 Settings parse_settings(const driver::BrokerUrl& url) {
   Settings s;
   s.display = url.redacted();
@@ -57,8 +43,8 @@ Settings parse_settings(const driver::BrokerUrl& url) {
   s.retention = retention == "limits" ? 0 : retention == "interest" ? 1 : 2;
   s.max_age = url.option_duration("max_age", s.max_age);
   s.replicas = url.option_int("replicas", 1, 1, 5);
-  s.ack_wait = positive(url, "ack_wait", s.ack_wait);
-  s.api_timeout = positive(url, "api_timeout", s.api_timeout);
+  s.ack_wait = url.option_positive_duration("ack_wait", s.ack_wait);
+  s.api_timeout = url.option_positive_duration("api_timeout", s.api_timeout);
   if (!s.jetstream) {
     for (const char* js_only :
          {"declare", "storage", "retention", "max_age", "replicas", "ack_wait"}) {
@@ -85,10 +71,10 @@ Settings parse_settings(const driver::BrokerUrl& url) {
     throw ConfigError("broker URL '" + s.display + "': unknown option 'nats." + unknown +
                       "' (known: " + list + ")");
   }
-  s.connect_timeout = positive(url, "nats.timeout", s.connect_timeout);
-  s.reconnect_wait = positive(url, "nats.reconnect_wait", s.reconnect_wait);
+  s.connect_timeout = url.option_positive_duration("nats.timeout", s.connect_timeout);
+  s.reconnect_wait = url.option_positive_duration("nats.reconnect_wait", s.reconnect_wait);
   s.max_reconnect = static_cast<int>(url.option_int("nats.max_reconnect", -1, -1, 1000000));
-  s.ping_interval = positive(url, "nats.ping_interval", s.ping_interval);
+  s.ping_interval = url.option_positive_duration("nats.ping_interval", s.ping_interval);
   return s;
 }
 

@@ -98,20 +98,6 @@ class Publisher {
   bool warned_bare_ = false;
 };
 
-class RedisSender final : public driver::Sender {
- public:
-  explicit RedisSender(std::shared_ptr<driver::SendQueue> queue) : queue_(std::move(queue)) {}
-  ~RedisSender() override { queue_->close(); }
-  void send(const std::string& topic, std::vector<Message> batch,
-            driver::SendCompletion on_complete) override {
-    queue_->send(topic, std::move(batch), std::move(on_complete));
-  }
-  void close() override { queue_->close(); }
-
- private:
-  std::shared_ptr<driver::SendQueue> queue_;
-};
-
 }  // namespace
 
 std::unique_ptr<driver::Sender> make_sender(const std::shared_ptr<ConnectionState>& state) {
@@ -127,7 +113,7 @@ std::unique_ptr<driver::Sender> make_sender(const std::shared_ptr<ConnectionStat
     std::erase_if(state->senders, [](const auto& w) { return w.expired(); });
     state->senders.push_back(queue);
   }
-  return std::make_unique<RedisSender>(std::move(queue));
+  return std::make_unique<driver::QueuedSender>(std::move(queue));
 }
 
 }  // namespace unimq::redis

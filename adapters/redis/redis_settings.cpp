@@ -29,16 +29,6 @@ int parse_db(const driver::BrokerUrl& url) {
   return db;
 }
 
-std::chrono::milliseconds positive_duration(const driver::BrokerUrl& url, std::string_view name,
-                                            std::chrono::milliseconds fallback) {
-  auto value = url.option_duration(name, fallback);
-  if (value.count() <= 0) {
-    throw ConfigError("broker URL '" + url.redacted() + "': option '" + std::string(name) +
-                      "' must be longer than 0ms");
-  }
-  return value;
-}
-
 }  // namespace
 
 Settings parse_settings(const driver::BrokerUrl& url) {
@@ -64,11 +54,11 @@ Settings parse_settings(const driver::BrokerUrl& url) {
                                                                                    : Mode::pubsub;
   s.envelope = url.option_bool("envelope", true);
   s.maxlen = url.option_int("maxlen", 0, 0, std::int64_t{1} << 62);
-  s.block = positive_duration(url, "block", s.block);
-  s.claim_after = positive_duration(url, "claim_after", s.claim_after);
-  s.connect_timeout = positive_duration(url, "connect_timeout", s.connect_timeout);
-  s.command_timeout = positive_duration(url, "command_timeout", s.command_timeout);
-  s.reconnect_max = positive_duration(url, "reconnect_max", s.reconnect_max);
+  s.block = url.option_positive_duration("block", s.block);
+  s.claim_after = url.option_positive_duration("claim_after", s.claim_after);
+  s.connect_timeout = url.option_positive_duration("connect_timeout", s.connect_timeout);
+  s.command_timeout = url.option_positive_duration("command_timeout", s.command_timeout);
+  s.reconnect_max = url.option_positive_duration("reconnect_max", s.reconnect_max);
   if (s.mode == Mode::pubsub) {
     for (const char* streams_only : {"maxlen", "block", "claim_after"}) {
       if (url.option(streams_only)) {

@@ -308,6 +308,20 @@ TEST(BrokerUrlOptions, Duration) {
   }
 }
 
+TEST(BrokerUrlOptions, PositiveDurationRefusesZero) {
+  const BrokerUrl url = BrokerUrl::parse("nats://h?wait=2s&zero=0ms");
+  EXPECT_EQ(url.option_positive_duration("wait", {}), std::chrono::milliseconds(2000));
+  EXPECT_EQ(url.option_positive_duration("missing", std::chrono::milliseconds(7)),
+            std::chrono::milliseconds(7));
+  try {
+    url.option_positive_duration("zero", std::chrono::milliseconds(7));
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string error = e.what();
+    EXPECT_NE(error.find("option 'zero' must be longer than 0ms"), std::string::npos) << error;
+  }
+}
+
 TEST(BrokerUrlOptions, Choice) {
   const BrokerUrl url = BrokerUrl::parse("redis://h?mode=Streams&bad=queue");
   EXPECT_EQ(url.option_choice("mode", "pubsub", {"pubsub", "streams"}), "streams");

@@ -45,6 +45,9 @@ struct BrokerUrl {
   /// Option `name` as a duration (`250ms`, `5s`, `1m`, `1h`, `100us`); ConfigError otherwise.
   std::chrono::milliseconds option_duration(std::string_view name,
                                             std::chrono::milliseconds fallback) const;
+  /// Option `name` as a duration longer than zero (timeouts, intervals); ConfigError otherwise.
+  std::chrono::milliseconds option_positive_duration(std::string_view name,
+                                                     std::chrono::milliseconds fallback) const;
   /// Option `name` as one of `allowed`; ConfigError listing them otherwise.
   std::string option_choice(std::string_view name, std::string_view fallback,
                             const std::vector<std::string_view>& allowed) const;

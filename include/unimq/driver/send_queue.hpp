@@ -53,4 +53,23 @@ class SendQueue {
   std::shared_ptr<State> state_;
 };
 
+/// A Sender that is just a SendQueue: for adapters whose whole sending is the queue's round.
+class QueuedSender final : public Sender {
+ public:
+  /// Sends through `queue` (shared, so the connection can close it too).
+  explicit QueuedSender(std::shared_ptr<SendQueue> queue) : queue_(std::move(queue)) {}
+  /// Closes the queue.
+  ~QueuedSender() override { queue_->close(); }
+  /// Queues the batch.
+  void send(const std::string& topic, std::vector<Message> batch,
+            SendCompletion on_complete) override {
+    queue_->send(topic, std::move(batch), std::move(on_complete));
+  }
+  /// Closes the queue.
+  void close() override { queue_->close(); }
+
+ private:
+  std::shared_ptr<SendQueue> queue_;
+};
+
 }  // namespace unimq::driver
