@@ -59,6 +59,41 @@ stop_brokers() {
   broker_dirs=()
 }
 
+# await_broker NAME PID LOG READY_COMMAND...: runs READY_COMMAND every 0.1 s while PID lives, for
+# up to UNIMQ_BROKER_TIMEOUT seconds (default 20). Returns 0 once it succeeds; 2 when the process
+# exited because a port was taken between the free-port check and its bind (start again on
+# another); 1 otherwise, with the end of LOG on stderr and the process stopped.
+await_broker() {
+  local name=$1 pid=$2 log=$3
+  shift 3
+  local timeout=${UNIMQ_BROKER_TIMEOUT:-20}
+  local deadline=$((SECONDS + timeout))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    stop_pid "$name" "$pid"
+    echo "brokers: $name (pid $pid) was not ready within ${timeout} s; the end of its log:" >&2
+  else
+    wait "$pid" 2>/dev/null
+    if grep -qi 'address already in use' "$log" 2>/dev/null; then
+      echo "brokers: $name: a port was taken meanwhile; retrying on another" >&2
+      return 2
+    fi
+    echo "brokers: $name exited during startup; the end of its log:" >&2
+  fi
+  tail -n 20 "$log" >&2 2>/dev/null
+  return 1
+}
+
+# redis_is_up CLI PORT PID: PONG from this very process (a server someone else started on the
+# port meanwhile would answer too, while ours fails to bind).
+redis_is_up() {
+  [[ "$("$1" -h 127.0.0.1 -p "$2" ping 2>/dev/null)" == PONG ]] &&
+    "$1" -h 127.0.0.1 -p "$2" info server 2>/dev/null | tr -d '\r' | grep -qx "process_id:$3"
+}
+
 # start_redis: one redis-server for both Redis backends (pub/sub and Streams), persistent (AOF,
 # fsync on every write) as the at-least-once tests expect. Exports UNIMQ_TEST_REDIS_URL,
 # UNIMQ_TEST_REDIS_STREAMS_URL and UNIMQ_REDIS_SERVER (the binary, for fault tests that start
@@ -70,8 +105,7 @@ start_redis() {
       "redis-server and redis-tools (scripts/install-deps does)" >&2
     return 1
   fi
-  local timeout=${UNIMQ_BROKER_TIMEOUT:-20}
-  local dir port pid attempt deadline up
+  local dir port pid attempt status
   dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-redis.XXXXXX") || return 1
   broker_dirs+=("$dir")
   for attempt in 1 2 3; do
@@ -80,45 +114,18 @@ start_redis() {
     "$server" --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes \
       --appendfsync always --save '' --daemonize no </dev/null >"$dir/redis.log" 2>&1 &
     pid=$!
-    deadline=$((SECONDS + timeout))
-    up=false
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-      # PONG from this very process: a server someone else started on the port meanwhile would
-      # answer too, while ours fails to bind.
-      if [[ "$("$cli" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]] &&
-        "$cli" -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' |
-        grep -qx "process_id:$pid"; then
-        up=true
-        break
-      fi
-      sleep 0.1
-    done
-    if $up; then
-      broker_pids+=("redis:$pid")
-      broker_backends+=(redis redis_streams)
-      export UNIMQ_TEST_REDIS_URL="redis://127.0.0.1:$port?mode=pubsub"
-      export UNIMQ_TEST_REDIS_STREAMS_URL="redis://127.0.0.1:$port?mode=streams"
-      export UNIMQ_REDIS_SERVER=$server
-      echo "brokers: $("$server" --version | cut -d' ' -f1-3) on 127.0.0.1:$port" \
-        "(pid $pid, dir $dir)"
-      return 0
-    fi
-    if kill -0 "$pid" 2>/dev/null; then
-      stop_pid redis "$pid"
-      echo "brokers: redis-server on 127.0.0.1:$port did not answer PING within ${timeout} s;" \
-        "the end of its log:" >&2
-      tail -n 20 "$dir/redis.log" >&2 2>/dev/null
-      return 1
-    fi
-    wait "$pid" 2>/dev/null
-    # Exited: another process took the port between the check and the bind? Try another one.
-    if grep -q 'Address already in use' "$dir/redis.log" 2>/dev/null; then
-      echo "brokers: port $port was taken meanwhile; retrying on another" >&2
-      continue
-    fi
-    echo "brokers: redis-server exited during startup; the end of its log:" >&2
-    tail -n 20 "$dir/redis.log" >&2 2>/dev/null
-    return 1
+    await_broker redis-server "$pid" "$dir/redis.log" redis_is_up "$cli" "$port" "$pid"
+    status=$?
+    ((status == 2)) && continue
+    ((status == 0)) || return 1
+    broker_pids+=("redis:$pid")
+    broker_backends+=(redis redis_streams)
+    export UNIMQ_TEST_REDIS_URL="redis://127.0.0.1:$port?mode=pubsub"
+    export UNIMQ_TEST_REDIS_STREAMS_URL="redis://127.0.0.1:$port?mode=streams"
+    export UNIMQ_REDIS_SERVER=$server
+    echo "brokers: $("$server" --version | cut -d' ' -f1-3) on 127.0.0.1:$port" \
+      "(pid $pid, dir $dir)"
+    return 0
   done
   echo "brokers: redis-server found no free port in 3 attempts" >&2
   return 1
@@ -135,6 +142,11 @@ nats_healthz() {
   ) 2>/dev/null
 }
 
+# nats_is_up PORTS_FILE MONITOR_PORT: our process wrote its ports file and reports healthy.
+nats_is_up() {
+  [[ -f "$1" ]] && nats_healthz "$2"
+}
+
 # start_nats: one nats-server with JetStream for both NATS backends (core and JetStream), its
 # file store in its own temporary directory, a monitoring port for the readiness check. Exports
 # UNIMQ_TEST_NATS_URL, UNIMQ_TEST_JETSTREAM_URL and UNIMQ_NATS_SERVER (the binary, for fault
@@ -146,8 +158,7 @@ start_nats() {
       "(scripts/install-deps does)" >&2
     return 1
   fi
-  local timeout=${UNIMQ_BROKER_TIMEOUT:-20}
-  local dir port mport pid attempt deadline up
+  local dir port mport pid attempt status
   dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-nats.XXXXXX") || return 1
   broker_dirs+=("$dir")
   for attempt in 1 2 3; do
@@ -160,41 +171,18 @@ start_nats() {
     "$server" -js -a 127.0.0.1 -p "$port" -m "$mport" -sd "$dir/js" --ports_file_dir "$dir" \
       </dev/null >"$dir/nats.log" 2>&1 &
     pid=$!
-    deadline=$((SECONDS + timeout))
-    up=false
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-      if [[ -f "$dir/nats-server_$pid.ports" ]] && nats_healthz "$mport"; then
-        up=true
-        break
-      fi
-      sleep 0.1
-    done
-    if $up; then
-      broker_pids+=("nats:$pid")
-      broker_backends+=(nats jetstream)
-      export UNIMQ_TEST_NATS_URL="nats://127.0.0.1:$port?jetstream=false"
-      export UNIMQ_TEST_JETSTREAM_URL="nats://127.0.0.1:$port?jetstream=true"
-      export UNIMQ_NATS_SERVER=$server
-      echo "brokers: nats-server $("$server" --version | sed 's/^nats-server: //') with JetStream" \
-        "on 127.0.0.1:$port, monitoring :$mport (pid $pid, dir $dir)"
-      return 0
-    fi
-    if kill -0 "$pid" 2>/dev/null; then
-      stop_pid nats "$pid"
-      echo "brokers: nats-server on 127.0.0.1:$port did not report healthy on" \
-        "http://127.0.0.1:$mport/healthz within ${timeout} s; the end of its log:" >&2
-      tail -n 20 "$dir/nats.log" >&2 2>/dev/null
-      return 1
-    fi
-    wait "$pid" 2>/dev/null
-    # Exited: another process took a port between the check and the bind? Try other ones.
-    if grep -q 'address already in use' "$dir/nats.log" 2>/dev/null; then
-      echo "brokers: port $port or $mport was taken meanwhile; retrying on others" >&2
-      continue
-    fi
-    echo "brokers: nats-server exited during startup; the end of its log:" >&2
-    tail -n 20 "$dir/nats.log" >&2 2>/dev/null
-    return 1
+    await_broker nats-server "$pid" "$dir/nats.log" nats_is_up "$dir/nats-server_$pid.ports" "$mport"
+    status=$?
+    ((status == 2)) && continue
+    ((status == 0)) || return 1
+    broker_pids+=("nats:$pid")
+    broker_backends+=(nats jetstream)
+    export UNIMQ_TEST_NATS_URL="nats://127.0.0.1:$port?jetstream=false"
+    export UNIMQ_TEST_JETSTREAM_URL="nats://127.0.0.1:$port?jetstream=true"
+    export UNIMQ_NATS_SERVER=$server
+    echo "brokers: nats-server $("$server" --version | sed 's/^nats-server: //') with JetStream" \
+      "on 127.0.0.1:$port, monitoring :$mport (pid $pid, dir $dir)"
+    return 0
   done
   echo "brokers: nats-server found no free ports in 3 attempts" >&2
   return 1
