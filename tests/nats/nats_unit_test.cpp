@@ -6,6 +6,7 @@
 #include "nats_connection.hpp"
 #include "nats_message.hpp"
 #include "nats_settings.hpp"
+#include "settings_parse.hpp"
 #include "unimq/error.hpp"
 
 namespace unimq::nats {
@@ -14,16 +15,11 @@ namespace {
 using namespace std::chrono_literals;
 
 Settings parse(const std::string& url) {
-  return parse_settings(driver::BrokerUrl::parse(url));
+  return test::parse_url(parse_settings, url);
 }
 
 std::string config_error(const std::string& url) {
-  try {
-    parse(url);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no ConfigError";
+  return test::config_error(parse_settings, url);
 }
 
 TEST(NatsSettings, ServersCredentialsAndDefaults) {

@@ -7,6 +7,7 @@
 
 #include "redis_connection.hpp"
 #include "redis_settings.hpp"
+#include "settings_parse.hpp"
 #include "stream_fields.hpp"
 #include "unimq/error.hpp"
 
@@ -16,16 +17,11 @@ namespace {
 using namespace std::chrono_literals;
 
 Settings parse(const std::string& url) {
-  return parse_settings(driver::BrokerUrl::parse(url));
+  return test::parse_url(parse_settings, url);
 }
 
 std::string config_error(const std::string& url) {
-  try {
-    parse(url);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no ConfigError";
+  return test::config_error(parse_settings, url);
 }
 
 TEST(RedisSettings, DefaultsArePubSubOnPort6379) {
