@@ -12,6 +12,7 @@
 
 #include "collector.hpp"
 #include "nats_process.hpp"
+#include "require_broker.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq::test {
@@ -27,12 +28,8 @@ class NatsServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (NatsProcess::available()) return;
-    const char* required = std::getenv("UNIMQ_REQUIRE_BROKERS");
-    if (required != nullptr && std::string(required) == "1") {
-      FAIL() << NatsProcess::server_binary() << " not found and UNIMQ_REQUIRE_BROKERS=1";
-    }
-    GTEST_SKIP() << NatsProcess::server_binary()
-                 << " not found (set UNIMQ_NATS_SERVER or install nats-server)";
+    missing_broker(NatsProcess::server_binary() +
+                   " not found (set UNIMQ_NATS_SERVER or install nats-server)");
   }
 };
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "require_broker.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq {
@@ -17,14 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(NatsJetStreamLoad, EveryMessageHandledOnceWhilePublishing) {
-  const char* url = std::getenv("UNIMQ_TEST_JETSTREAM_URL");
-  if (url == nullptr || *url == '\0') {
-    const char* required = std::getenv("UNIMQ_REQUIRE_BROKERS");
-    if (required != nullptr && std::string(required) == "1") {
-      GTEST_FAIL() << "UNIMQ_TEST_JETSTREAM_URL is not set (UNIMQ_REQUIRE_BROKERS=1)";
-    }
-    GTEST_SKIP() << "UNIMQ_TEST_JETSTREAM_URL is not set";
-  }
+  const std::string url = test::broker_url("UNIMQ_TEST_JETSTREAM_URL");
+  if (url.empty()) return;
   constexpr std::uint64_t n = 30000;
   for (int round = 0; round < 3; ++round) {
     auto client = Client::connect(url);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "require_broker.hpp"
 #include "unimq/driver/registry.hpp"
 #include "unimq/error.hpp"
 #include "unimq/unimq.hpp"
@@ -20,14 +21,8 @@ using Clock = std::chrono::steady_clock;
 class NatsRequestReply : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* url = std::getenv("UNIMQ_TEST_NATS_URL");
-    if (url == nullptr || *url == '\0') {
-      const char* required = std::getenv("UNIMQ_REQUIRE_BROKERS");
-      if (required != nullptr && std::string(required) == "1") {
-        GTEST_FAIL() << "UNIMQ_TEST_NATS_URL is not set (UNIMQ_REQUIRE_BROKERS=1)";
-      }
-      GTEST_SKIP() << "UNIMQ_TEST_NATS_URL is not set";
-    }
+    const std::string url = test::broker_url("UNIMQ_TEST_NATS_URL");
+    if (url.empty()) return;
     // The driver connection itself, as the common layer's request/reply will use it.
     connection_ = driver::open_connection(driver::BrokerUrl::parse(url));
     topic_ = "rr-" + std::to_string(Clock::now().time_since_epoch().count());

@@ -12,6 +12,7 @@
 
 #include "collector.hpp"
 #include "redis_process.hpp"
+#include "require_broker.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq::test {
@@ -27,12 +28,9 @@ class RedisTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!RedisProcess::available()) {
-      const char* required = std::getenv("UNIMQ_REQUIRE_BROKERS");
-      if (required != nullptr && std::string(required) == "1") {
-        FAIL() << RedisProcess::server_binary() << " not found and UNIMQ_REQUIRE_BROKERS=1";
-      }
-      GTEST_SKIP() << RedisProcess::server_binary()
-                   << " not found (set UNIMQ_REDIS_SERVER or install redis-server)";
+      missing_broker(RedisProcess::server_binary() +
+                     " not found (set UNIMQ_REDIS_SERVER or install redis-server)");
+      return;
     }
     redis_.emplace();
   }

@@ -1,6 +1,7 @@
 // NatsProcess, NatsCluster, http_get and NatsConnection against real private nats-servers.
 // Skipped when no nats-server binary exists, unless UNIMQ_REQUIRE_BROKERS=1 (then it fails).
 #include "nats_process.hpp"
+#include "require_broker.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -24,12 +25,8 @@ class NatsProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (NatsProcess::available()) return;
-    const char* required = std::getenv("UNIMQ_REQUIRE_BROKERS");
-    if (required != nullptr && std::string(required) == "1") {
-      FAIL() << NatsProcess::server_binary() << " not found and UNIMQ_REQUIRE_BROKERS=1";
-    }
-    GTEST_SKIP() << NatsProcess::server_binary()
-                 << " not found (set UNIMQ_NATS_SERVER or install nats-server)";
+    missing_broker(NatsProcess::server_binary() +
+                   " not found (set UNIMQ_NATS_SERVER or install nats-server)");
   }
 };
 

@@ -1,6 +1,7 @@
 // RedisProcess, run_process/redis_cli and RespConnection against a real private redis-server.
 // Skipped when no redis-server binary exists, unless UNIMQ_REQUIRE_BROKERS=1 (then it fails).
 #include "redis_process.hpp"
+#include "require_broker.hpp"
 
 #include <signal.h>
 
@@ -19,12 +20,8 @@ class RedisProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (RedisProcess::available()) return;
-    const char* required = std::getenv("UNIMQ_REQUIRE_BROKERS");
-    if (required != nullptr && std::string(required) == "1") {
-      FAIL() << RedisProcess::server_binary() << " not found and UNIMQ_REQUIRE_BROKERS=1";
-    }
-    GTEST_SKIP() << RedisProcess::server_binary()
-                 << " not found (set UNIMQ_REDIS_SERVER or install redis-server)";
+    missing_broker(RedisProcess::server_binary() +
+                   " not found (set UNIMQ_REDIS_SERVER or install redis-server)");
   }
 };
 
