@@ -27,7 +27,7 @@ class CoreReceiver final : public driver::Receiver {
     const natsStatus flushed =
         natsConnection_FlushTimeout(shared_->nc, shared_->settings.api_timeout.count());
     if (flushed != NATS_OK) {
-      natsSubscription_Destroy(sub_);
+      shared_->retire(sub_);
       throw ConnectionError("nats: subscribing to '" + subject_ +
                             "' was not confirmed: " + status_text(flushed));
     }
@@ -56,8 +56,7 @@ class CoreReceiver final : public driver::Receiver {
 
   void close() override {
     if (sub_ == nullptr) return;
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
+    shared_->retire(sub_);
     sub_ = nullptr;
   }
 

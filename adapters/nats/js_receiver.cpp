@@ -93,11 +93,9 @@ class JsReceiver final : public driver::Receiver {
     for (auto& [token, held] : in_flight_) natsMsg_Nak(held.msg.get(), nullptr);
     in_flight_.clear();
     stash_.clear();
-    if (durable_.empty()) {
-      natsSubscription_Unsubscribe(sub_);  // deletes the ephemeral consumer
-    }
-    // Destroy only frees the subscription (cnats 3.4+): a durable group consumer stays.
-    natsSubscription_Destroy(sub_);
+    // Unsubscribing deletes only a consumer cnats created: the ephemeral one of a consumer
+    // without a group. A group's durable consumer was created here and only bound, so it stays.
+    shared_->retire(sub_);
     sub_ = nullptr;
   }
 

@@ -242,8 +242,22 @@ Shared::~Shared() {
     std::unique_lock lock(mu);
     closed_cv.wait_for(lock, std::chrono::seconds{10}, [&] { return nc_closed; });
   }
+  // The reader thread is gone once the connection closed.
+  for (natsSubscription* sub : retired) natsSubscription_Destroy(sub);
   if (js != nullptr) jsCtx_Destroy(js);
   if (nc != nullptr) natsConnection_Destroy(nc);
+}
+
+void Shared::retire(natsSubscription* sub) {
+  if (sub == nullptr) return;
+  natsSubscription_Unsubscribe(sub);  // no new message is routed to it from here on
+  if (natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED &&
+      natsConnection_FlushTimeout(nc, settings.api_timeout.count()) == NATS_OK) {
+    natsSubscription_Destroy(sub);
+    return;
+  }
+  std::lock_guard lock(mu);
+  retired.push_back(sub);
 }
 
 std::string stream_name(const std::string& topic) {

@@ -53,12 +53,22 @@ struct Shared {
   std::set<std::string> streams;               ///< Streams known to exist.
   std::vector<std::weak_ptr<driver::SendQueue>> core_senders;
   std::uint64_t next_sender = 0;
+  /// Unsubscribed subscriptions not yet known to be unused by cnats' reader thread; freed
+  /// after the connection closed.
+  std::vector<natsSubscription*> retired;
 
   Shared() = default;
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
   /// Waits (bounded) for outstanding PubAcks, then closes and frees the cnats objects.
   ~Shared();
+
+  /// Unsubscribes `sub` and frees it once cnats' reader thread cannot be using it any more.
+  /// cnats 3.4.1 looks a subscription up for an incoming message and then uses it without a
+  /// reference, so freeing it at once can be a use-after-free in that thread. After a flush
+  /// round trip the reader has finished every message that came before the PONG; when no round
+  /// trip is possible (closed or reconnecting), the subscription is freed in ~Shared instead.
+  void retire(natsSubscription* sub);
 };
 
 /// Opens a connection for `url`: connects to one of its servers (and JetStream when asked).
