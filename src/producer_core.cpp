@@ -11,7 +11,6 @@
 #include "unimq/header_rules.hpp"
 
 namespace unimq::detail {
-namespace {
 
 std::exception_ptr failure_of(const driver::DriverError& error, const std::string& topic,
                               std::uint32_t attempts) {
@@ -28,6 +27,8 @@ std::exception_ptr failure_of(const driver::DriverError& error, const std::strin
       return std::make_exception_ptr(PublishError(text, false));
   }
 }
+
+namespace {
 
 // The producer whose sender thread is inside sender_->send() on this thread, if any.
 thread_local const ProducerCore* inline_collector = nullptr;

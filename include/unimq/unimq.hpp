@@ -16,5 +16,6 @@
 #include "unimq/producer.hpp"            // IWYU pragma: export
 #include "unimq/producer_options.hpp"    // IWYU pragma: export
 #include "unimq/receipt.hpp"             // IWYU pragma: export
+#include "unimq/request_reply.hpp"       // IWYU pragma: export
 #include "unimq/retry_policy.hpp"        // IWYU pragma: export
 #include "unimq/topic.hpp"               // IWYU pragma: export

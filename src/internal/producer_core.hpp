@@ -23,6 +23,11 @@ namespace unimq::detail {
 
 class ClientCore;
 
+/// The exception a publish to `topic` that failed with `error` after `attempts` tries resolves
+/// its future with: ClosedError, TimeoutError or PublishError (retryable or not).
+std::exception_ptr failure_of(const driver::DriverError& error, const std::string& topic,
+                              std::uint32_t attempts);
+
 /// Owns one driver sender and one thread that moves buffered messages to it in batches.
 /// Thread-safe.
 class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
