@@ -68,13 +68,13 @@ void ensure_request_topic(detail::ClientCore& core, const std::string& topic) {
 
 }  // namespace
 
-std::future<Message> Client::request(std::string topic, Message request,
+std::future<Message> Client::request(const std::string& topic, Message request,
                                      std::chrono::milliseconds timeout) const {
   ensure_request_topic(*core_, topic);
   return core_->requester()->request(topic, std::move(request), timeout);
 }
 
-std::future<std::vector<Message>> Client::scatter(std::string topic, Message request,
+std::future<std::vector<Message>> Client::scatter(const std::string& topic, Message request,
                                                   std::chrono::milliseconds timeout,
                                                   std::size_t max_replies) const {
   ensure_request_topic(*core_, topic);

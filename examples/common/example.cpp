@@ -6,6 +6,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace example {
 
@@ -47,6 +48,14 @@ std::string unique_name(std::string_view prefix) {
 
 std::string group_or_broadcast(const unimq::Client& client, std::string name) {
   return client.capabilities().consumer_groups ? std::move(name) : std::string();
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) {
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  return true;
 }
 
 int run(const std::function<int()>& body) {

@@ -29,6 +29,13 @@ std::string unique_name(std::string_view prefix);
 /// example that needs one subscriber per service runs on Redis pub/sub too.
 std::string group_or_broadcast(const unimq::Client& client, std::string name);
 
+/// Exit status of an example run on a backend that lacks what its pattern needs (e.g. consumer
+/// groups); ctest reports it as skipped (SKIP_RETURN_CODE), never as passed.
+inline constexpr int kUnsupported = 77;
+
+/// Polls `done` every 5 ms until it holds (true) or `deadline` passes (false).
+bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline);
+
 /// Runs `body` and returns its exit status; an exception is printed and gives 1.
 int run(const std::function<int()>& body);
 

@@ -56,12 +56,12 @@ class Client {
   /// deadline is dropped and counted (late_replies()), never handed to another call.
   ///
   ///     auto price = client.request("prices", unimq::Message("sku-7"), 2s).get();
-  std::future<Message> request(std::string topic, Message request,
+  std::future<Message> request(const std::string& topic, Message request,
                                std::chrono::milliseconds timeout) const;
   /// Scatter-gather: sends `request` to `topic` and returns every reply received until
   /// `timeout`, or until `max_replies` arrived (0 = wait for the whole timeout). No reply is an
   /// empty vector, not an error. Replies come from every group serving `topic`.
-  std::future<std::vector<Message>> scatter(std::string topic, Message request,
+  std::future<std::vector<Message>> scatter(const std::string& topic, Message request,
                                             std::chrono::milliseconds timeout,
                                             std::size_t max_replies = 0) const;
   /// Serves requests sent to `topic`: a started consumer (in `group`, so responders of one
