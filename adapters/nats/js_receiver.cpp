@@ -17,14 +17,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// How long one pull request lives. The server holds a request until its whole batch was
-// delivered or it expires, and cnats returns only then; a batch the server cannot fill at once
-// (too few messages, or MaxAckPending reached while handlers hold the window) would otherwise
-// keep messages that did arrive waiting for the whole poll interval: a single message waited up
-// to 100 ms, and a full window drained at one batch per 100 ms. A 5 ms pull bounds both, for
-// about 200 small pull requests a second from an idle consumer.
-constexpr milliseconds kPullSlice{5};
-
 class JsReceiver final : public driver::Receiver {
  public:
   JsReceiver(std::shared_ptr<Shared> shared, const driver::ReceiverSpec& spec)
@@ -72,10 +64,7 @@ class JsReceiver final : public driver::Receiver {
     renew_leases();
     std::vector<driver::Inbound> out;
     if (max == 0) return out;
-    // Short pulls until one brings messages or the deadline passes (see kPullSlice).
-    while (stash_.empty() && !fetch(std::min(deadline, Clock::now() + kPullSlice)) &&
-           Clock::now() < deadline) {
-    }
+    if (stash_.empty()) fetch(deadline);
     while (out.size() < max && !stash_.empty()) {
       out.push_back(std::move(stash_.front()));
       stash_.pop_front();
@@ -100,14 +89,7 @@ class JsReceiver final : public driver::Receiver {
 
   void close() override {
     if (sub_ == nullptr) return;
-    // Hand what this consumer still holds back to the group now instead of after AckWait,
-    // including what reached the subscription after a pull had given up (one last short pull
-    // collects it).
-    try {
-      fetch(Clock::now() + milliseconds{1});
-    } catch (const std::exception&) {
-      // closed or disconnected: the server redelivers after AckWait
-    }
+    // Hand what this consumer still holds back to the group now instead of after AckWait.
     for (auto& [token, held] : in_flight_) natsMsg_Nak(held.msg.get(), nullptr);
     in_flight_.clear();
     stash_.clear();
@@ -130,7 +112,7 @@ class JsReceiver final : public driver::Receiver {
   // pull asks for the same batch (the consumer's max_in_flight), which bounds those leftovers by
   // that batch; what exceeds the free slots waits in stash_. A no-wait request with an expiry
   // returns at once when messages are available and waits until the expiry when none are.
-  bool fetch(Clock::time_point deadline) {
+  void fetch(Clock::time_point deadline) {
     jsFetchRequest req;
     jsFetchRequest_Init(&req);
     req.Batch = static_cast<int>(batch_);
@@ -139,7 +121,7 @@ class JsReceiver final : public driver::Receiver {
         std::max<std::int64_t>(std::chrono::ceil<milliseconds>(deadline - Clock::now()).count(),
                                1) *
         1000000;  // nanoseconds
-    return pull(natsSubscription_FetchRequest(&list_, sub_, &req));
+    pull(natsSubscription_FetchRequest(&list_, sub_, &req));
   }
 
   // Moves what a fetch returned into stash_; false when it returned nothing.
