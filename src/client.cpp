@@ -6,6 +6,7 @@
 #include "internal/log.hpp"
 #include "internal/producer_core.hpp"
 #include "internal/requester.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/driver/registry.hpp"
 #include "unimq/error.hpp"
 
@@ -100,6 +101,7 @@ Consumer Client::serve(std::string topic, std::string group, ReplyHandler handle
     if (auto id = d.message().headers().get(correlation_id_header)) {
       reply.headers().set(std::string(correlation_id_header), std::string(*id));
     }
+    detail::inject_trace(reply.headers());  // the request's context, current in this handler
     core->send_reply(to, std::move(reply), confirm_timeout);
   });
   return consumer;

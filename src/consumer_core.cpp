@@ -11,6 +11,7 @@
 #include "internal/client_core.hpp"
 #include "internal/log.hpp"
 #include "internal/producer_core.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/dead_letter_policy.hpp"
 #include "unimq/error.hpp"
 
@@ -437,6 +438,8 @@ void ConsumerCore::process(const DeliveryPtr& d) {
     std::string error;
     current_consumer = this;
     try {
+      // The message's trace context is current while its handler runs (and publishes).
+      const auto trace = activate_trace(d->inbound.message.headers());
       handler_(Delivery(d));
     } catch (const PermanentError& e) {
       outcome = Outcome::permanent;

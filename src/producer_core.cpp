@@ -7,6 +7,7 @@
 
 #include "internal/client_core.hpp"
 #include "internal/log.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/error.hpp"
 #include "unimq/header_rules.hpp"
 
@@ -72,6 +73,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   for (const auto& [name, value] : message.headers()) {
     validate_header_name(name, allow_reserved_headers_);
   }
+  inject_trace(message.headers());
   const auto deadline = Clock::now() + options_.publish_timeout;
   std::unique_lock lock(mutex_);
   if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");

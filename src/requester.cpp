@@ -8,6 +8,7 @@
 
 #include "internal/log.hpp"
 #include "internal/producer_core.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/error.hpp"
 #include "unimq/request_reply.hpp"
 
@@ -65,6 +66,7 @@ void Requester::send(const std::string& topic, Message request, Waiting waiting)
   const std::string id = id_prefix_ + "-" + std::to_string(++next_id_);
   request.headers().set(std::string(correlation_id_header), id);
   request.headers().set(std::string(reply_to_header), inbox_.address);
+  inject_trace(request.headers());
   waiting.topic = topic;
   waiting.deadline = Clock::now() + waiting.timeout;
   {

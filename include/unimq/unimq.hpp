@@ -19,3 +19,4 @@
 #include "unimq/request_reply.hpp"       // IWYU pragma: export
 #include "unimq/retry_policy.hpp"        // IWYU pragma: export
 #include "unimq/topic.hpp"               // IWYU pragma: export
+#include "unimq/trace.hpp"               // IWYU pragma: export
