@@ -49,7 +49,9 @@ std::optional<TraceContext> current_trace();
 ///     producer.publish(unimq::Message("order 42"));  // carries incoming_traceparent
 class TraceScope {
  public:
+  /// Makes `context` current on this thread.
   explicit TraceScope(TraceContext context);
+  /// Restores the context that was current before.
   ~TraceScope();
   TraceScope(const TraceScope&) = delete;
   TraceScope& operator=(const TraceScope&) = delete;
