@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "internal/client_core.hpp"
+#include "internal/instruments.hpp"
 #include "internal/log.hpp"
 #include "internal/trace_propagation.hpp"
 #include "unimq/error.hpp"
@@ -57,7 +58,8 @@ ProducerCore::ProducerCore(std::shared_ptr<ClientCore> client, std::string topic
     : client_(std::move(client)),
       sender_(client_->connection().open_sender()),
       topic_(std::move(topic)),
-      options_(options) {}
+      options_(options),
+      metrics_(client_->capabilities().system, topic_, "", "publish") {}
 
 ProducerCore::~ProducerCore() {
   close(std::chrono::milliseconds{0});
@@ -91,6 +93,9 @@ void ProducerCore::publish(Message message, PublishCallback done) {
       PublishResult result;
       result.error = std::make_exception_ptr(
           TimeoutError("publish to '" + topic_ + "' timed out waiting for buffer space"));
+      if (metrics_.active()) {
+        metrics_.completed(result.error, Clock::now() - (deadline - options_.publish_timeout));
+      }
       done(result);
       return;
     }
@@ -101,6 +106,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   ++pending_;
   ++unfinished_;
   lock.unlock();
+  metrics_.held(1);
   // The sender thread only sleeps when the queue was empty; waking it for every message would
   // cost a futex call per publish.
   if (was_idle) work_cv_.notify_one();
@@ -290,6 +296,7 @@ void ProducerCore::settle(Id id, driver::SendResult result,
                 std::to_string(wait.count()) + "ms");
       retry_.emplace(now + wait, std::move(entry));
       retry_added_ = true;
+      metrics_.retried();
       return;
     }
     --pending_;
@@ -362,6 +369,11 @@ void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done
 }
 
 void ProducerCore::call_back(Entry& entry, const PublishResult& result) {
+  if (metrics_.active()) {
+    // The deadline is the publish time plus the publish timeout.
+    metrics_.completed(result.error, Clock::now() - (entry.deadline - options_.publish_timeout));
+    metrics_.held(-1);
+  }
   try {
     if (entry.done) entry.done(result);
   } catch (const std::exception& e) {

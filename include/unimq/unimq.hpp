@@ -13,6 +13,7 @@
 #include "unimq/headers.hpp"             // IWYU pragma: export
 #include "unimq/log.hpp"                 // IWYU pragma: export
 #include "unimq/message.hpp"             // IWYU pragma: export
+#include "unimq/metrics.hpp"             // IWYU pragma: export
 #include "unimq/producer.hpp"            // IWYU pragma: export
 #include "unimq/producer_options.hpp"    // IWYU pragma: export
 #include "unimq/receipt.hpp"             // IWYU pragma: export

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "internal/in_flight_window.hpp"
+#include "internal/instruments.hpp"
 #include "unimq/driver/driver.hpp"
 #include "unimq/producer.hpp"
 #include "unimq/producer_options.hpp"
@@ -80,6 +81,7 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   std::unique_ptr<driver::Sender> sender_;
   const std::string topic_;
   const ProducerOptions options_;
+  Instruments metrics_;                  ///< After topic_ and options_.
   bool allow_reserved_headers_ = false;  // set once in create(), before the thread starts
 
   mutable std::mutex mutex_;
