@@ -22,7 +22,18 @@ Client Client::from_config(const std::filesystem::path& path) {
   return from_config(Config::load_file(path));
 }
 
+// Defined by the unimq::prometheus target when it is linked (see exporters/prometheus).
+extern "C" void unimq_metrics_serve_prometheus(const char* listen) __attribute__((weak));
+
 Client Client::from_config(Config config) {
+  if (!config.metrics.prometheus_listen.empty()) {
+    if (unimq_metrics_serve_prometheus == nullptr) {
+      throw ConfigError(
+          "metrics.prometheus.listen is set, but this program does not link "
+          "unimq::prometheus (build with -DUNIMQ_WITH_PROMETHEUS=ON and link it)");
+    }
+    unimq_metrics_serve_prometheus(config.metrics.prometheus_listen.c_str());
+  }
   auto parsed = driver::BrokerUrl::parse(config.broker);
   auto connection = driver::open_connection(parsed);
   std::string url = parsed.redacted();

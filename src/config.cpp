@@ -90,7 +90,7 @@ class Reader {
     Config config;
     YAML::Node broker;
     for (const auto& [key, value] :
-         entries(root, "", {"broker", "topics", "producers", "consumers"},
+         entries(root, "", {"broker", "topics", "producers", "consumers", "metrics"},
                  "a mapping with key 'broker'")) {
       if (key == "broker") {
         broker = value;
@@ -101,6 +101,8 @@ class Reader {
         for (auto& [name, node] : named(value, key)) {
           config.producers[name] = producer(node, join_path(key, name));
         }
+      } else if (key == "metrics") {
+        config.metrics = metrics(value, key);
       } else {
         for (auto& [name, node] : named(value, key)) {
           config.consumers[name] = consumer(node, join_path(key, name));
@@ -125,6 +127,22 @@ class Reader {
   }
 
  private:
+  // metrics: { prometheus: { listen: "host:port" } }
+  MetricsConfig metrics(const YAML::Node& node, const std::string& path) const {
+    MetricsConfig out;
+    for (const auto& [key, value] : entries(node, path, {"prometheus"}, "a mapping")) {
+      const std::string sub = join_path(path, key);
+      for (const auto& [k, v] : entries(value, sub, {"listen"}, "a mapping with key 'listen'")) {
+        out.prometheus_listen = text(v, join_path(sub, k), "an address such as 127.0.0.1:9464");
+        if (out.prometheus_listen.find(':') == std::string::npos) {
+          fail(v, join_path(sub, k),
+               "expected host:port such as 127.0.0.1:9464, got '" + out.prometheus_listen + "'");
+        }
+      }
+    }
+    return out;
+  }
+
   // "source:line:column: " of `node`, or "source: " when it has no position.
   std::string where(const YAML::Node& node) const {
     const YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();

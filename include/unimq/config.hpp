@@ -24,6 +24,13 @@ struct ConsumerConfig {
   ConsumerOptions options;  ///< Its options.
 };
 
+/// Where the process's metrics go (`metrics:` in YAML).
+struct MetricsConfig {
+  /// `metrics.prometheus.listen`: serve Prometheus metrics on this `host:port` (needs the
+  /// unimq::prometheus target linked); empty = not configured.
+  std::string prometheus_listen;
+};
+
 /// The whole client configuration. Schema (every key optional except `broker`):
 ///
 ///     broker: ${UNIMQ_URL:-kafka://localhost:9092}
@@ -53,6 +60,7 @@ struct Config {
   std::map<std::string, TopicOptions> topics;       ///< Topic settings by topic name.
   std::map<std::string, ProducerConfig> producers;  ///< Named producers.
   std::map<std::string, ConsumerConfig> consumers;  ///< Named consumers.
+  MetricsConfig metrics;                            ///< Metrics export.
 
   /// Reads and parses a YAML file; the error names the file.
   static Config load_file(const std::filesystem::path& path);

@@ -108,3 +108,27 @@ TEST(Metrics, WithoutASinkNothingIsRecorded) {
 
 }  // namespace
 }  // namespace unimq
+
+namespace unimq {
+namespace {
+
+TEST(MetricsConfig, YamlKeysAreCheckedAndNeedThePrometheusTarget) {
+  const auto config =
+      Config::parse("broker: memory://\nmetrics:\n  prometheus:\n    listen: 127.0.0.1:9464\n");
+  EXPECT_EQ(config.metrics.prometheus_listen, "127.0.0.1:9464");
+  // This test program does not link unimq::prometheus.
+  try {
+    Client::from_config(config);
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("unimq::prometheus"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Config::parse("broker: memory://\nmetrics: {prometheus: {port: 9464}}\n"),
+               ConfigError);
+  EXPECT_THROW(Config::parse("broker: memory://\nmetrics: {statsd: {}}\n"), ConfigError);
+  EXPECT_THROW(Config::parse("broker: memory://\nmetrics: {prometheus: {listen: '9464'}}\n"),
+               ConfigError);
+}
+
+}  // namespace
+}  // namespace unimq
