@@ -3,6 +3,8 @@
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,10 @@
 #include "report.hpp"
 #include "throughput.hpp"
 #include "unimq/client.hpp"
+#include "unimq/metrics.hpp"
+#ifdef UNIMQ_BENCH_PROMETHEUS
+#include "unimq/prometheus.hpp"
+#endif
 
 namespace {
 
@@ -28,7 +34,22 @@ std::string topic_name(const char* workload) {
          std::to_string(stamp);
 }
 
+// The sink of `--metrics prometheus|ab`: the Prometheus exporter on a free loopback port.
+std::shared_ptr<unimq::MetricsSink> prometheus_sink(const unimq::bench::Options& o) {
+  if (o.metrics == "off") return nullptr;
+#ifdef UNIMQ_BENCH_PROMETHEUS
+  return std::make_shared<unimq::prometheus::Exporter>("127.0.0.1:0");
+#else
+  throw std::invalid_argument("--metrics " + o.metrics +
+                              ": this build has no unimq::prometheus (-DUNIMQ_WITH_PROMETHEUS=ON)");
+#endif
+}
+
 int run(const unimq::bench::Options& o) {
+  const auto sink = prometheus_sink(o);
+  std::vector<bool> passes;  // metrics on or off, in the order each round runs them
+  if (o.metrics != "prometheus") passes.push_back(false);
+  if (o.metrics != "off") passes.push_back(true);
   auto client = unimq::Client::connect(o.url);
   if (!o.json_only) {
     std::cout << "unimq-bench: " << client.url() << " (" << client.capabilities().system << "), "
@@ -47,13 +68,22 @@ int run(const unimq::bench::Options& o) {
   const std::string publish_topic = topic_name("publish");
   const std::string consume_topic = topic_name("publish_consume");
   for (unsigned round = 1; round <= o.rounds; ++round) {
-    if (o.workload != "publish_consume") {
-      record(unimq::bench::run_publish(client, o, publish_topic), round);
-    }
-    if (o.workload != "publish") {
-      record(unimq::bench::run_publish_consume(client, o, consume_topic), round);
+    for (const bool metrics_on : passes) {
+      // Producers and consumers take the sink installed when they are created.
+      unimq::set_metrics_sink(metrics_on ? sink : nullptr);
+      auto tagged = [&](Measurement m) {
+        if (metrics_on) m.workload += "+metrics";
+        return m;
+      };
+      if (o.workload != "publish_consume") {
+        record(tagged(unimq::bench::run_publish(client, o, publish_topic)), round);
+      }
+      if (o.workload != "publish") {
+        record(tagged(unimq::bench::run_publish_consume(client, o, consume_topic)), round);
+      }
     }
   }
+  unimq::set_metrics_sink(nullptr);
   const auto meds = unimq::bench::medians(results);
   if (!o.json_only) {
     for (const auto& m : meds) unimq::bench::print_table_row(std::cout, m);
@@ -61,6 +91,17 @@ int run(const unimq::bench::Options& o) {
   }
   for (const auto& m : results) std::cout << unimq::bench::to_json(m) << '\n';
   for (const auto& m : meds) std::cout << unimq::bench::to_json(m) << '\n';
+  // With --metrics ab: throughput with the exporter over throughput without, per workload.
+  for (const auto& with : meds) {
+    const auto plus = with.workload.find("+metrics");
+    if (plus == std::string::npos) continue;
+    for (const auto& without : meds) {
+      if (without.workload != with.workload.substr(0, plus)) continue;
+      std::cout << "{\"backend\":\"" << with.backend << "\",\"workload\":\"" << without.workload
+                << "\",\"size\":" << with.size
+                << ",\"metrics_ratio\":" << with.msgs_per_s() / without.msgs_per_s() << "}\n";
+    }
+  }
   client.close();
   return 0;
 }

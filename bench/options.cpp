@@ -28,11 +28,13 @@ to the last broker confirmation ("publish"). MB/s counts payload bytes (10^6).
   --buffer-capacity N   producer buffer_capacity (default 1048576)
   --max-in-flight N     consumer max_in_flight (default 65536)
   --stall-seconds N     fail a round after N seconds without progress (default 30)
+  --metrics M           off, prometheus (exporter installed) or ab (both per round, with
+                        the with/without ratio; needs -DUNIMQ_WITH_PROMETHEUS=ON) (default off)
 )";
 
-constexpr std::array<std::string_view, 9> kValueFlags = {
-    "--url",        "--messages",        "--size",          "--rounds",       "--workload",
-    "--batch-size", "--buffer-capacity", "--max-in-flight", "--stall-seconds"};
+constexpr std::array<std::string_view, 10> kValueFlags = {
+    "--url",        "--messages",        "--size",          "--rounds",        "--workload",
+    "--batch-size", "--buffer-capacity", "--max-in-flight", "--stall-seconds", "--metrics"};
 
 template <typename T>
 T parse_number(std::string_view flag, std::string_view text, T min) {
@@ -86,6 +88,12 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.max_in_flight = parse_number<std::uint32_t>(flag, value, 1);
     } else if (flag == "--stall-seconds") {
       o.stall_seconds = parse_number<unsigned>(flag, value, 1);
+    } else if (flag == "--metrics") {
+      if (value != "off" && value != "prometheus" && value != "ab") {
+        throw std::invalid_argument("--metrics: expected off, prometheus or ab, got '" +
+                                    std::string(value) + "'");
+      }
+      o.metrics = value;
     }
   }
   return o;

@@ -26,6 +26,10 @@ struct Options {
   // Seconds without any progress before a round is declared stuck (a lost message must fail the
   // run, not hang it).
   unsigned stall_seconds = 30;
+  // Metrics while measuring: "off" (no sink), "prometheus" (the Prometheus exporter installed)
+  // or "ab" (each round runs off, then with the exporter, as "<workload>+metrics", and the
+  // medians' ratio is reported).
+  std::string metrics = "off";
 };
 
 /// Parses argv. Prints usage and returns nullopt on --help; throws std::invalid_argument naming

@@ -244,6 +244,11 @@ std::uint32_t ConsumerCore::first_attempt(const driver::Inbound& in) const {
 void ConsumerCore::flush_settlements(
     std::vector<driver::AckToken>& acks,
     std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>>& nacks) {
+  // The in-flight gauge moves once per flush, not per message: handlers on several threads
+  // would otherwise contend on it.
+  if (!acks.empty() || !nacks.empty()) {
+    metrics_.held(-static_cast<double>(acks.size() + nacks.size()));
+  }
   try {
     if (!acks.empty()) receiver_->ack(acks);
     // Nacks are grouped by delay so each distinct delay is one driver call.
@@ -536,7 +541,6 @@ void ConsumerCore::queue_ack(const DeliveryPtr& d) {
     std::lock_guard lock(mutex_);
     acks_.push_back(d->inbound.token);
     --in_flight_;
-    metrics_.held(-1);
     wake = poller_waiting_;
   }
   ++counters_.acked;
@@ -555,7 +559,6 @@ void ConsumerCore::nack(const DeliveryPtr& d, std::chrono::milliseconds delay) {
       std::lock_guard lock(mutex_);
       nacks_.emplace_back(d->inbound.token, delay);
       --in_flight_;
-      metrics_.held(-1);
     }
     ++counters_.nacked;
     cv_.notify_all();

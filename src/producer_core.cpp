@@ -106,7 +106,6 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   ++pending_;
   ++unfinished_;
   lock.unlock();
-  metrics_.held(1);
   // The sender thread only sleeps when the queue was empty; waking it for every message would
   // cost a futex call per publish.
   if (was_idle) work_cv_.notify_one();
@@ -214,7 +213,15 @@ void ProducerCore::run() {
   }
 }
 
+void ProducerCore::report_buffered() {
+  if (!metrics_.active()) return;
+  const auto now = static_cast<std::int64_t>(pending_);
+  if (now != reported_buffered_) metrics_.held(static_cast<double>(now - reported_buffered_));
+  reported_buffered_ = now;
+}
+
 void ProducerCore::send_batch(std::unique_lock<std::mutex>& lock) {
+  report_buffered();
   std::vector<Message> batch;
   const std::size_t limit = options_.batch_size;
   batch.reserve(std::min(limit, queued_.size() + retry_.size()));
@@ -337,6 +344,7 @@ void ProducerCore::finish(Entry& entry, const PublishResult& result) {
   {
     std::lock_guard lock(mutex_);
     idle = --unfinished_ == 0;
+    report_buffered();
   }
   if (idle) space_cv_.notify_all();
 }
@@ -362,6 +370,7 @@ void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done
   {
     std::lock_guard lock(mutex_);
     unfinished_ -= done.size();
+    report_buffered();
     idle = unfinished_ == 0;
   }
   if (idle) space_cv_.notify_all();
@@ -372,7 +381,6 @@ void ProducerCore::call_back(Entry& entry, const PublishResult& result) {
   if (metrics_.active()) {
     // The deadline is the publish time plus the publish timeout.
     metrics_.completed(result.error, Clock::now() - (entry.deadline - options_.publish_timeout));
-    metrics_.held(-1);
   }
   try {
     if (entry.done) entry.done(result);

@@ -76,6 +76,9 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   void call_back(Entry& entry, const PublishResult& result);
   Clock::time_point next_wakeup() const;
   void finish(Entry& entry, const PublishResult& result);
+  // Moves the publish-buffered gauge to pending_ (mutex_ held): once per batch sent or
+  // completed, not per message.
+  void report_buffered();
 
   std::shared_ptr<ClientCore> client_;
   std::unique_ptr<driver::Sender> sender_;
@@ -94,8 +97,9 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   // pending_ plus completions whose callback has not returned yet: flush() waits for this, so
   // a caller that flushed sees every callback's effects.
   std::size_t unfinished_ = 0;
-  std::size_t space_waiters_ = 0;  // publishers blocked on a full buffer
-  bool retry_added_ = false;       // settle() scheduled a retry: the sender thread must look
+  std::size_t space_waiters_ = 0;       // publishers blocked on a full buffer
+  std::int64_t reported_buffered_ = 0;  // what the publish-buffered gauge shows (mutex_)
+  bool retry_added_ = false;            // settle() scheduled a retry: the sender thread must look
   // Sender thread only: completions the driver reports inside sender_->send(), settled as one
   // batch when it returns.
   std::vector<std::pair<Id, driver::SendResult>> inline_results_;
