@@ -58,13 +58,20 @@ bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::ti
   return true;
 }
 
-int run(const std::function<int()>& body) {
+int main(int argc, char** argv, std::string_view usage,
+         const std::function<int(const Args&)>& body) {
+  const Args args = parse_args(argc, argv, usage);
   try {
-    return body();
+    return body(args);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
+}
+
+int outcome(std::string_view name, bool ok) {
+  if (!ok) std::cerr << name << ": expected outcome did not happen\n";
+  return ok ? 0 : 1;
 }
 
 }  // namespace example

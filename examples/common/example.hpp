@@ -36,7 +36,14 @@ inline constexpr int kUnsupported = 77;
 /// Polls `done` every 5 ms until it holds (true) or `deadline` passes (false).
 bool wait_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline);
 
-/// Runs `body` and returns its exit status; an exception is printed and gives 1.
-int run(const std::function<int()>& body);
+/// The whole main() of an example: parses the command line (see parse_args; `usage` starts
+/// with the example's name), runs `body` and returns its exit status; an exception is printed
+/// and gives 1.
+int main(int argc, char** argv, std::string_view usage,
+         const std::function<int(const Args&)>& body);
+
+/// The exit status for an example's verdict: 0 when `ok`, else 1 after saying on stderr that
+/// `name`'s expected outcome did not happen.
+int outcome(std::string_view name, bool ok);
 
 }  // namespace example

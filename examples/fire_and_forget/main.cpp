@@ -83,14 +83,12 @@ int run(const example::Args& args) {
   const bool ok = drained && mailed.load() == kUsers - expected_bounces &&
                   bounced.load() == expected_bounces && publish_failures.load() == 0 &&
                   all_calls < mailing_ms / 5;
-  if (!ok) std::cerr << "fire_and_forget: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("fire_and_forget", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "fire_and_forget: registrations return at once while a slow mailer works");
-  return example::run([&] { return run(args); });
+  return example::main(
+      argc, argv, "fire_and_forget: registrations return at once while a slow mailer works", run);
 }

@@ -55,14 +55,12 @@ int run(const example::Args& args) {
             << "x, crm " << crm << "x; analytics was down (" << analytics_while_down
             << " while down) and deleted it " << analytics.load() << "x after it came back\n";
   const bool ok = others && caught_up && analytics_while_down == 0 && billing == 1 && crm == 1;
-  if (!ok) std::cerr << "gdpr_delete: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("gdpr_delete", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "gdpr_delete: a delete event reaches a service that was down when sent");
-  return example::run([&] { return run(args); });
+  return example::main(
+      argc, argv, "gdpr_delete: a delete event reaches a service that was down when sent", run);
 }

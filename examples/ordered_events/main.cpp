@@ -67,14 +67,12 @@ int run(const example::Args& args) {
             << most_running.load() << " threads at once; out of order: " << out_of_order << "\n";
   const bool ok = drained && handled.load() == total && out_of_order == 0 &&
                   static_cast<int>(last_seq.size()) == kAccounts;
-  if (!ok) std::cerr << "ordered_events: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("ordered_events", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "ordered_events: per-account order kept with 8 handler threads");
-  return example::run([&] { return run(args); });
+  return example::main(argc, argv, "ordered_events: per-account order kept with 8 handler threads",
+                       run);
 }

@@ -84,14 +84,12 @@ int run(const example::Args& args) {
             << " MiB\n";
   const bool ok = confirmed && drained && handled.load() == kBurst && rate <= kRate * 1.1 &&
                   rate >= kRate * 0.25;
-  if (!ok) std::cerr << "peak_shaving: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("peak_shaving", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "peak_shaving: a 50 000-message burst drained at a capped rate");
-  return example::run([&] { return run(args); });
+  return example::main(argc, argv, "peak_shaving: a 50 000-message burst drained at a capped rate",
+                       run);
 }

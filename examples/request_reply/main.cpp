@@ -73,14 +73,12 @@ int run(const example::Args& args) {
             << " after " << waited.count()
             << " ms (deadline 500 ms); late replies dropped: " << client.late_replies() << "\n";
   const bool ok = correct == kRequests && timed_out && waited >= 500ms && waited < 3s;
-  if (!ok) std::cerr << "request_reply: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("request_reply", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "request_reply: a price service answers 50 concurrent requests");
-  return example::run([&] { return run(args); });
+  return example::main(argc, argv, "request_reply: a price service answers 50 concurrent requests",
+                       run);
 }

@@ -63,14 +63,12 @@ int run(const example::Args& args) {
             << " best " << best(round2) << "\n";
   const bool ok = round1.size() == 3 && best(round1) == "globex 1070" && round2.size() == 2 &&
                   best(round2) == "globex 2140";
-  if (!ok) std::cerr << "scatter_gather: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("scatter_gather", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "scatter_gather: three quote services, the best quote by the deadline");
-  return example::run([&] { return run(args); });
+  return example::main(argc, argv,
+                       "scatter_gather: three quote services, the best quote by the deadline", run);
 }

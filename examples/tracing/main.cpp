@@ -125,14 +125,12 @@ int run(const example::Args& args) {
             << " continued by the handler\n";
   const bool ok = done && tracer->published_traces.ids.size() == kOrders &&
                   tracer->processed_traces.ids == tracer->published_traces.ids;
-  if (!ok) std::cerr << "tracing: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("tracing", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "tracing: a toy tracer bridged through unimq::TracePropagator");
-  return example::run([&] { return run(args); });
+  return example::main(argc, argv, "tracing: a toy tracer bridged through unimq::TracePropagator",
+                       run);
 }

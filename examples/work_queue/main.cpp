@@ -88,14 +88,12 @@ int run(const example::Args& args) {
   const bool ok = phase1 && phase2 && saved.count() == 400 && saved.distinct() == 400 &&
                   audited.count() == 100 && per_instance[0] > 0 && per_instance[1] > 0 &&
                   per_instance[2] > 0;
-  if (!ok) std::cerr << "work_queue: expected outcome did not happen\n";
-  return ok ? 0 : 1;
+  return example::outcome("work_queue", ok);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = example::parse_args(
-      argc, argv, "work_queue: three competing savers share the load; an audit group joins");
-  return example::run([&] { return run(args); });
+  return example::main(
+      argc, argv, "work_queue: three competing savers share the load; an audit group joins", run);
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "metrics_scenario.hpp"
 #include "nats_process.hpp"  // http_get()
 #include "process.hpp"       // free_loopback_port()
 #include "require_broker.hpp"
@@ -33,28 +34,6 @@ double sample(const std::string& text, const std::string& name,
   const auto at = text.find("\n" + key);
   if (at == std::string::npos) return -1;
   return std::stod(text.substr(at + 1 + key.size()));
-}
-
-/// Publishes 10 orders; the handler fails "3" once (retried) and "7" for good (dead-lettered).
-void run_scenario(const std::string& url, const std::string& topic_name) {
-  auto client = Client::connect(url);
-  auto topic = client.topic(topic_name);
-  std::atomic<int> done{0};
-  auto consumer =
-      topic.consumer({.group = "billing",
-                      .retry = {.max_attempts = 3, .initial_backoff = 1ms, .max_backoff = 1ms}});
-  consumer.start([&](const Delivery& d) {
-    const auto& p = d.message().payload();
-    if (p == "3" && d.attempt() == 1) throw std::runtime_error("flaky");
-    ++done;
-    if (p == "7") throw PermanentError("bad order");
-  });
-  auto producer = topic.producer();
-  for (int i = 0; i < 10; ++i) producer.publish(Message(std::to_string(i))).get();
-  for (int i = 0; i < 1000 && (done.load() < 10 || consumer.stats().dead_lettered < 1); ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(consumer.stop());
 }
 
 void expect_exact_counts(const std::string& metrics, const std::string& system,
@@ -105,7 +84,7 @@ class PrometheusExporter : public ::testing::Test {
 };
 
 TEST_F(PrometheusExporter, ScrapeShowsExactCountsThroughMemory) {
-  run_scenario("memory://prometheus", "prom-orders");
+  run_metrics_scenario("memory://prometheus", "prom-orders");
   expect_exact_counts(scrape(), "memory", "prom-orders");
 }
 
@@ -114,7 +93,7 @@ TEST_F(PrometheusExporter, ScrapeShowsExactCountsThroughRedisStreams) {
   if (url.empty()) return;  // broker_url() skipped or failed the test
   const std::string topic =
       "prom-orders-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-  run_scenario(url, topic);
+  run_metrics_scenario(url, topic);
   expect_exact_counts(scrape(), "redis", topic);
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "metrics_scenario.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq {
@@ -59,28 +60,7 @@ TEST(Metrics, NamesAndKindsFollowTheConventions) {
 TEST(Metrics, PipelinesReportExactCountsToTheInstalledSink) {
   auto sink = std::make_shared<RecordingSink>();
   set_metrics_sink(sink);
-  auto client = Client::connect("memory://metrics-exact");
-  auto topic = client.topic("orders");
-  std::atomic<int> done{0};
-  auto consumer =
-      topic.consumer({.group = "billing",
-                      .retry = {.max_attempts = 3, .initial_backoff = 1ms, .max_backoff = 1ms}});
-  consumer.start([&](const Delivery& d) {
-    const auto& p = d.message().payload();
-    if (p == "3" && d.attempt() == 1) throw std::runtime_error("flaky");
-    if (p == "7") {
-      ++done;
-      throw PermanentError("bad order");
-    }
-    ++done;
-  });
-  auto producer = topic.producer();
-  for (int i = 0; i < 10; ++i) producer.publish(Message(std::to_string(i))).get();
-  for (int i = 0; i < 500 && (done.load() < 10 || consumer.stats().dead_lettered < 1); ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(consumer.stop());
-  producer.flush(5s);
+  test::run_metrics_scenario("memory://metrics-exact", "orders");
   set_metrics_sink(nullptr);
 
   const std::string c = "{memory,orders,billing,process,";
