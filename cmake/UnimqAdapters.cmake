@@ -30,6 +30,18 @@ function(unimq_optional_adapter suffix dir kind what deb)
       "UNIMQ_WITH_${suffix}=ON but the ${dir} adapter is not part of this source tree yet.")
   endif()
   add_subdirectory(${PROJECT_SOURCE_DIR}/adapters/${dir} ${PROJECT_BINARY_DIR}/adapters/${dir})
+  # What a consumer of a static installation needs to resolve the adapter's PRIVATE dependency.
+  if(kind STREQUAL "PKG")
+    set(dependency_code "find_dependency(PkgConfig)\n"
+      "pkg_check_modules(UNIMQ_DEP_${suffix} REQUIRED QUIET IMPORTED_TARGET GLOBAL ${what})")
+    set(pc_requires ${what})
+  else()
+    set(dependency_code "find_dependency(${what})")
+    set(pc_requires "")
+  endif()
+  string(JOIN "" dependency_code ${dependency_code})
+  unimq_install_component(${dir} unimq_${dir} "${dependency_code}" "${pc_requires}"
+    adapter_register_${dir})
 endfunction()
 
 # unimq_link_adapters(<target>): links the memory adapter and every optional adapter this build
