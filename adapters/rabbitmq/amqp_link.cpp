@@ -149,6 +149,9 @@ void Link::connect_now() {
     if (socket != nullptr) {
       amqp_ssl_socket_set_verify_peer(socket, 1);
       amqp_ssl_socket_set_verify_hostname(socket, 1);
+      if (amqp_ssl_socket_set_cacert(socket, settings_.cacert.c_str()) != AMQP_STATUS_OK) {
+        give_up("cannot read the CA certificates in '" + settings_.cacert + "' (option cacert)");
+      }
     }
   } else {
     socket = amqp_tcp_socket_new(conn);

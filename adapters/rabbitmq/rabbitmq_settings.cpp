@@ -7,8 +7,8 @@ namespace unimq::rabbitmq {
 
 const std::vector<std::string>& option_names() {
   static const std::vector<std::string> names = {
-      "heartbeat",       "frame_max",       "queue_type",   "declare",
-      "connect_timeout", "confirm_timeout", "reconnect_max"};
+      "heartbeat",       "frame_max",       "queue_type",    "declare",
+      "connect_timeout", "confirm_timeout", "reconnect_max", "cacert"};
   return names;
 }
 
@@ -53,6 +53,15 @@ Settings parse_settings(const driver::BrokerUrl& url) {
   s.connect_timeout = url.option_positive_duration("connect_timeout", s.connect_timeout);
   s.confirm_timeout = url.option_positive_duration("confirm_timeout", s.confirm_timeout);
   s.reconnect_max = url.option_positive_duration("reconnect_max", s.reconnect_max);
+  if (auto cacert = url.option("cacert")) {
+    if (!s.tls) {
+      throw ConfigError("broker URL '" + s.display + "': option 'cacert' applies to amqps:// only");
+    }
+    if (cacert->empty()) {
+      throw ConfigError("broker URL '" + s.display + "': option 'cacert' needs a file path");
+    }
+    s.cacert = std::string(*cacert);
+  }
   return s;
 }
 

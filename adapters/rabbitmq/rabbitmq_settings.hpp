@@ -26,6 +26,9 @@ struct Host {
 struct Settings {
   std::vector<Host> hosts;  ///< Tried in order; a lost connection moves on to the next.
   bool tls = false;         ///< amqps://: TLS with peer and host name verification.
+  /// amqps://: the CA certificates (PEM) the broker's certificate is verified against.
+  /// rabbitmq-c loads no default trust store, so the default is Debian's system bundle.
+  std::string cacert = "/etc/ssl/certs/ca-certificates.crt";
   std::string user = "guest";
   std::string password = "guest";
   std::string vhost = "/";  ///< From the URL path; empty path = "/".

@@ -76,6 +76,9 @@ TEST(RabbitmqSettings, AmqpsUsesTlsOnPort5671) {
   const auto s = parse("amqps://broker.example");
   EXPECT_TRUE(s.tls);
   EXPECT_EQ(s.hosts[0].port, 5671);
+  EXPECT_EQ(s.cacert, "/etc/ssl/certs/ca-certificates.crt");
+  EXPECT_EQ(parse("amqps://h?cacert=/tmp/ca.pem").cacert, "/tmp/ca.pem");
+  EXPECT_NE(error_of("amqp://h?cacert=/tmp/ca.pem").find("amqps:// only"), std::string::npos);
 }
 
 TEST(RabbitmqSettings, BadValuesNameTheOption) {
