@@ -185,5 +185,37 @@ TEST_F(RabbitInterop, PrefetchFollowsMaxInFlight) {
   consumer.stop(5s);
 }
 
+// amqps://: TLS to a node whose certificate a test CA signed. With that CA (cacert) the round
+// trip works; with the system bundle (the default) the certificate is refused at connect.
+TEST(RabbitTls, AmqpsVerifiesTheBrokerCertificate) {
+  if (!RabbitmqProcess::available() || find_executable("openssl").empty()) {
+    missing_broker(
+        "rabbitmq-server or openssl not found (Debian packages rabbitmq-server, "
+        "openssl)");
+    return;
+  }
+  RabbitmqProcess rabbit({.tls = true});
+  const std::string base = "amqps://guest:guest@localhost:" + std::to_string(rabbit.tls_port());
+  auto client = Client::connect(base + "?cacert=" + rabbit.ca_file().string());
+  Collector got;
+  auto consumer = client.topic("secure").consumer({.group = "g"});
+  consumer.start([&](const Delivery& d) { got.add(d); });
+  client.topic("secure").producer().publish(Message("over tls").key("k")).get();
+  ASSERT_TRUE(got.wait_for(1, 10s));
+  EXPECT_EQ(got.messages().front().payload(), "over tls");
+  // The consumer's connection is up, and every connection is a TLS one.
+  const auto ssl = rabbit.ctl({"list_connections", "ssl", "--no-table-headers"}).out;
+  EXPECT_NE(ssl.find("true"), std::string::npos) << ssl;
+  EXPECT_EQ(ssl.find("false"), std::string::npos) << ssl;
+  consumer.stop(5s);
+
+  try {
+    Client::connect(base + "?connect_timeout=5s");
+    FAIL() << "a certificate from an unknown CA was accepted";
+  } catch (const ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("localhost"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace unimq::test

@@ -36,18 +36,30 @@ bool RabbitmqProcess::available() {
   return ::access(server.c_str(), X_OK) == 0 && ::access(ctl_binary().c_str(), X_OK) == 0;
 }
 
-RabbitmqProcess::RabbitmqProcess() : dir_(make_temp_dir("unimq-rabbitmq-")) {
+RabbitmqProcess::RabbitmqProcess(Options options)
+    : dir_(make_temp_dir("unimq-rabbitmq-")), options_(options) {
   std::random_device rd;
   node_ =
       "unimq-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000) + "@localhost";
   std::ofstream(dir_ / "enabled_plugins") << "[].\n";
+  if (options_.tls) {
+    try {
+      make_tls_files();
+    } catch (...) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+      throw;
+    }
+  }
   // A port may be taken by someone else between the probe and the node's bind: then the node
   // exits and other ports are tried.
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto ports = free_loopback_ports(2);
+    const auto ports = free_loopback_ports(3);
     port_ = ports[0];
     dist_port_ = ports[1];
+    if (options_.tls) tls_port_ = ports[2];
+    write_config();
     if (launch(why)) return;
   }
   const std::string server_log = log();
@@ -86,6 +98,7 @@ bool RabbitmqProcess::launch(std::string& why) {
       "RABBITMQ_LOG_BASE=" + d + "/log",
       "RABBITMQ_ENABLED_PLUGINS_FILE=" + d + "/enabled_plugins",
       "RABBITMQ_PID_FILE=" + d + "/rabbitmq.pid",
+      "RABBITMQ_CONFIG_FILE=" + d + "/rabbitmq.conf",
       server_binary()};
   const auto started = Clock::now();
   if (!server_.spawn(argv, d + "/server.out", true, why)) return false;
@@ -107,6 +120,38 @@ bool RabbitmqProcess::launch(std::string& why) {
   why = "rabbitmq-server did not boot within 90 s (port " + std::to_string(port_) + ")";
   server_.kill9();
   return false;
+}
+
+void RabbitmqProcess::make_tls_files() {
+  const std::string d = dir_.string();
+  std::ofstream(dir_ / "san.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+  const std::vector<std::vector<std::string>> steps = {
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/ca.key", "-out",
+       d + "/ca.pem", "-days", "2", "-subj", "/CN=unimq test CA"},
+      {"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/server.key", "-out",
+       d + "/server.csr", "-subj", "/CN=localhost"},
+      {"openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem", "-CAkey",
+       d + "/ca.key", "-CAcreateserial", "-out", d + "/server.pem", "-days", "2", "-extfile",
+       d + "/san.cnf"}};
+  for (const auto& step : steps) {
+    const auto r = run_process(step, 60s);
+    if (r.exit_code != 0) {
+      throw std::runtime_error("making the test certificates failed (" + step[1] + "): " + r.err);
+    }
+  }
+}
+
+void RabbitmqProcess::write_config() {
+  std::ofstream conf(dir_ / "rabbitmq.conf");
+  conf << "loopback_users.guest = true\n";
+  if (!options_.tls) return;
+  const std::string d = dir_.string();
+  conf << "listeners.ssl.default = 127.0.0.1:" << tls_port_ << "\n"
+       << "ssl_options.cacertfile = " << d << "/ca.pem\n"
+       << "ssl_options.certfile = " << d << "/server.pem\n"
+       << "ssl_options.keyfile = " << d << "/server.key\n"
+       << "ssl_options.verify = verify_none\n"
+       << "ssl_options.fail_if_no_peer_cert = false\n";
 }
 
 void RabbitmqProcess::kill9() {

@@ -30,6 +30,13 @@ namespace unimq::test {
 ///     rabbit.restart();  // same ports, node name and data
 class RabbitmqProcess {
  public:
+  /// How the node is set up.
+  struct Options {
+    /// Also listen for AMQP over TLS on tls_port(), with a server certificate for `localhost`
+    /// (and 127.0.0.1) signed by a test CA made for this node (ca_file(), by the openssl CLI).
+    bool tls = false;
+  };
+
   /// The server script: $UNIMQ_RABBITMQ_SERVER or /usr/lib/rabbitmq/bin/rabbitmq-server.
   static std::string server_binary();
   /// Whether the server script exists and is executable.
@@ -37,7 +44,9 @@ class RabbitmqProcess {
 
   /// Starts the node and waits until it has booted (at most 90 s). Throws std::runtime_error
   /// with the node's log when it does not come up.
-  RabbitmqProcess();
+  explicit RabbitmqProcess(Options options);
+  /// A node without TLS.
+  RabbitmqProcess() : RabbitmqProcess(Options{}) {}
   /// Stops the node (rabbitmqctl stop, then SIGTERM/SIGKILL) and removes its directory.
   ~RabbitmqProcess();
   RabbitmqProcess(const RabbitmqProcess&) = delete;
@@ -45,6 +54,10 @@ class RabbitmqProcess {
 
   /// The AMQP port on 127.0.0.1; unchanged by restart().
   std::uint16_t port() const noexcept { return port_; }
+  /// The AMQPS port on 127.0.0.1 with Options::tls; 0 otherwise.
+  std::uint16_t tls_port() const noexcept { return tls_port_; }
+  /// The PEM file of the CA that signed the node's certificate (Options::tls).
+  std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
   /// `amqp://guest:guest@127.0.0.1:<port>`, plus `?<query>` when `query` is not empty.
   std::string url(std::string_view query = {}) const;
   /// The Erlang node name, e.g. `unimq-1234-5@localhost`.
@@ -72,10 +85,14 @@ class RabbitmqProcess {
 
  private:
   bool launch(std::string& why);
+  void make_tls_files();
+  void write_config();
 
   std::filesystem::path dir_;
   std::uint16_t port_ = 0;
   std::uint16_t dist_port_ = 0;
+  std::uint16_t tls_port_ = 0;
+  Options options_;
   std::string node_;
   ChildProcess server_;
   std::chrono::milliseconds last_start_{0};
