@@ -47,6 +47,9 @@ class RabbitConnection final : public driver::Connection {
     if (capability == "delivery_count" && state_->settings.queue_type == QueueType::classic) {
       return "classic queues keep no delivery count; add queue_type=quorum to the URL";
     }
+    if (capability == "delayed_redelivery") {
+      return "RabbitMQ requeues a nacked message at once; retry backoff waits in the process";
+    }
     if (capability == "replay") {
       return "a RabbitMQ queue receives only messages published after it was bound";
     }

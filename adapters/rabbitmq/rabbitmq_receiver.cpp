@@ -99,6 +99,9 @@ class RabbitReceiver final : public driver::Receiver {
 
  private:
   void subscribe() {
+    // A new connection: tags of the old one (dropped in receive() or by a failed ack) mean
+    // nothing on it, and acking one would make the broker close the channel.
+    forget_connection();
     amqp_table_t args = amqp_empty_table;
     amqp_table_entry_t type{};
     if (!queue_.empty() && settings_.queue_type == QueueType::quorum) {

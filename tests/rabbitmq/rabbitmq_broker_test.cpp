@@ -71,6 +71,34 @@ TEST_F(RabbitBroker, UnroutableMessageFailsItsFuture) {
   consumer.stop(5s);
 }
 
+// A dead-letter topic needs a bound queue like any other: until a group consumes it, the
+// dead-letter publish comes back unroutable, so the original is not acknowledged and is tried
+// again (never lost); once the group exists, the copy lands there and the original is acked.
+TEST_F(RabbitBroker, DeadLetteringWaitsForAQueueOnTheDeadLetterTopic) {
+  auto client = Client::connect(url_);
+  auto topic = client.topic(unique("poison"));
+  Collector tries;
+  auto consumer = topic.consumer(
+      {.group = "g", .retry = {.max_attempts = 1, .initial_backoff = 10ms, .max_backoff = 100ms}});
+  consumer.start([&](const Delivery& d) {
+    tries.add(d);
+    throw PermanentError("bad message");
+  });
+  topic.producer().publish(Message("poison")).get();
+  ASSERT_TRUE(tries.wait_for(3, 20s)) << "the message should come back while the DLQ is unbound";
+  EXPECT_EQ(consumer.stats().dead_lettered, 0u);
+
+  Collector dead;
+  auto dlq = client.topic(topic.name() + ".dlq").consumer({.group = "audit"});
+  dlq.start([&](const Delivery& d) { dead.add(d); });
+  ASSERT_TRUE(dead.wait_for(1, 20s));
+  EXPECT_EQ(dead.messages().front().headers().get(dlq_header::topic), topic.name());
+  EXPECT_TRUE(eventually([&] { return consumer.stats().dead_lettered == 1; }, 10s));
+  consumer.stop(5s);
+  dlq.stop(5s);
+  EXPECT_EQ(dead.size(), 1u);
+}
+
 // declare=none declares nothing: publishing to a missing exchange fails with the broker's 404
 // (which closes the channel), and the producer works again once the exchange exists.
 TEST_F(RabbitBroker, DeclareNoneFailsOnAMissingExchangeAndRecoversOnceItExists) {
