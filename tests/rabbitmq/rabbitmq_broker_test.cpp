@@ -51,16 +51,41 @@ class RabbitBroker : public ::testing::Test {
   std::uint16_t port_ = 0;
 };
 
+/// Publishes `m` and returns "PublishError: <text>" when it failed with a PublishError, "ok"
+/// when it was confirmed, or another exception's text. The text is read on the thread that
+/// completes the publish: a PublishError rethrown from a future on the test thread while the
+/// producer's thread drops its exception_ptr is reported by TSan (libstdc++'s exception
+/// refcount is not instrumented), though the reference counting is correct.
+std::future<std::string> publish_outcome_async(Producer& producer, Message m) {
+  auto outcome = std::make_shared<std::promise<std::string>>();
+  auto future = outcome->get_future();
+  producer.publish(std::move(m), [outcome](const PublishResult& r) {
+    if (r.ok()) {
+      outcome->set_value("ok");
+      return;
+    }
+    try {
+      std::rethrow_exception(r.error);
+    } catch (const PublishError& e) {
+      outcome->set_value(std::string("PublishError: ") + e.what());
+    } catch (const std::exception& e) {
+      outcome->set_value(std::string("other: ") + e.what());
+    }
+  });
+  return future;
+}
+
+std::string publish_outcome(Producer& producer, Message m) {
+  return publish_outcome_async(producer, std::move(m)).get();
+}
+
 // mandatory: a message no queue is bound for fails its future instead of vanishing.
 TEST_F(RabbitBroker, UnroutableMessageFailsItsFuture) {
   auto client = Client::connect(url_);
   auto producer = client.topic(unique("nobody")).producer();
-  try {
-    producer.publish(Message("lost?")).get();
-    FAIL() << "an unroutable message was confirmed";
-  } catch (const PublishError& e) {
-    EXPECT_NE(std::string(e.what()).find("NO_ROUTE"), std::string::npos) << e.what();
-  }
+  const auto outcome = publish_outcome(producer, Message("lost?"));
+  EXPECT_TRUE(outcome.starts_with("PublishError: ")) << outcome;
+  EXPECT_NE(outcome.find("NO_ROUTE"), std::string::npos) << outcome;
   // Once a group is bound, the same producer's messages are routed and consumed.
   Collector got;
   auto consumer = client.topic(producer.topic()).consumer({.group = "g"});
@@ -105,12 +130,9 @@ TEST_F(RabbitBroker, DeclareNoneFailsOnAMissingExchangeAndRecoversOnceItExists) 
   const auto topic = unique("undeclared");
   auto strict = Client::connect(url("declare=none"));
   auto producer = strict.topic(topic).producer();
-  try {
-    producer.publish(Message("nowhere")).get();
-    FAIL() << "a publish to a missing exchange was confirmed";
-  } catch (const PublishError& e) {
-    EXPECT_NE(std::string(e.what()).find("404"), std::string::npos) << e.what();
-  }
+  const auto outcome = publish_outcome(producer, Message("nowhere"));
+  EXPECT_TRUE(outcome.starts_with("PublishError: ")) << outcome;
+  EXPECT_NE(outcome.find("404"), std::string::npos) << outcome;
   // Another client (declare=auto) creates exchange, queue and binding.
   auto client = Client::connect(url_);
   Collector got;
@@ -169,9 +191,9 @@ TEST_F(RabbitBroker, StalledConnectionIsDetectedAndNothingHangs) {
   ASSERT_TRUE(got.wait_for(1, 10s));
 
   proxy.stall(true);
-  auto stalled = producer.publish(Message("stalled"));
+  auto stalled = publish_outcome_async(producer, Message("stalled"));
   ASSERT_EQ(stalled.wait_for(8s), std::future_status::ready) << "a publish hangs on a stall";
-  EXPECT_THROW(stalled.get(), Error);
+  EXPECT_NE(stalled.get(), "ok");
   const auto accepted = proxy.accepted();
   std::this_thread::sleep_for(3s);  // several heartbeat intervals without a byte
   proxy.stall(false);
