@@ -89,6 +89,8 @@ void Link::drop(const std::string& reason) {
   // No close handshake: the socket is broken or the broker already closed the connection.
   amqp_destroy_connection(conn_);
   conn_ = nullptr;
+  // The reconnect starts with the next host of the URL (the same one when there is only one).
+  ++next_host_;
   detail::log_warn("rabbitmq " + role_ + " connection to " + settings_.display +
                    " lost: " + reason);
 }
@@ -116,12 +118,20 @@ bool Link::ensure_connected() {
                            " is down; next reconnect attempt in " + std::to_string(wait.count()) +
                            "ms");
   }
-  try {
-    connect_now();
-  } catch (const AmqpError&) {
+  // One attempt tries every host once, starting with the one after the host that failed last;
+  // the backoff applies only when none of them takes the connection.
+  std::string errors;
+  for (std::size_t tried = 0; conn_ == nullptr && tried < settings_.hosts.size(); ++tried) {
+    try {
+      connect_now();
+    } catch (const AmqpError& e) {
+      errors += errors.empty() ? e.what() : std::string("; ") + e.what();
+    }
+  }
+  if (conn_ == nullptr) {
     backoff_ = std::min(std::max(backoff_ * 2, first_backoff), settings_.reconnect_max);
     next_attempt_ = Clock::now() + backoff_;
-    throw;
+    throw AmqpError(0, errors);
   }
   backoff_ = std::chrono::milliseconds{0};
   if (ever_connected_) {

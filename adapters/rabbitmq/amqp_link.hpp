@@ -54,9 +54,10 @@ class Link {
 
   /// Whether a connection is up.
   bool connected() const noexcept { return conn_ != nullptr; }
-  /// Connects (to the next host after a failure) when not connected. Within the backoff after
-  /// a failed attempt, throws AmqpError at once instead of hammering the broker. Returns true
-  /// when this call made a new connection (the caller redoes its channel setup).
+  /// Connects when not connected, trying each host of the URL once, starting after the one
+  /// that failed last. Within the backoff after an attempt where every host failed, throws
+  /// AmqpError at once instead of hammering the brokers. Returns true when this call made a new
+  /// connection (the caller redoes its channel setup).
   bool ensure_connected();
   /// Closes a failed connection (if any), logging `reason` as a warning.
   void drop(const std::string& reason);
@@ -64,7 +65,8 @@ class Link {
   void close();
   /// When the next reconnect attempt may be made (in the past when one may be made now).
   Clock::time_point next_attempt() const noexcept { return next_attempt_; }
-  /// Lets the next ensure_connected() try at once (fail-over to the next host).
+  /// Lets the next ensure_connected() try at once, without the backoff (a connection that was
+  /// idle, not failing).
   void retry_now() noexcept { next_attempt_ = {}; }
   /// The raw connection, for the owner's protocol calls; null when not connected.
   amqp_connection_state_t raw() const noexcept { return conn_; }

@@ -99,18 +99,9 @@ std::unique_ptr<driver::Connection> connect(const driver::BrokerUrl& url) {
   auto state = std::make_shared<ConnectionState>();
   state->settings = parse_settings(url);
   {
-    // Fail at connect when no broker answers or the login is refused, not later. Every host
-    // of the URL gets one try.
+    // Fail at connect when no host of the URL answers or the login is refused, not later.
     Link probe(state->settings, "probe");
-    for (std::size_t i = 0;; ++i) {
-      try {
-        probe.ensure_connected();
-        break;
-      } catch (const AmqpError&) {
-        if (i + 1 >= state->settings.hosts.size()) throw;
-      }
-      probe.retry_now();  // the next host at once: the backoff is for retrying one host
-    }
+    probe.ensure_connected();
   }
   detail::log_info("rabbitmq: connected to " + state->settings.display);
   return std::make_unique<RabbitConnection>(std::move(state));

@@ -175,6 +175,38 @@ TEST_F(RabbitBroker, ConsumerAndProducerResumeAfterTheirConnectionsAreCut) {
   EXPECT_EQ(got.counts().at("after"), 1);
 }
 
+// Several hosts: connecting skips one that refuses, and a connection lost on one host is made
+// again on the next (here two proxies to the same broker; the first stops taking connections).
+TEST_F(RabbitBroker, FailsOverToTheNextHostOfTheUrl) {
+  TcpProxy first(port_);
+  TcpProxy second(port_);
+  first.refuse(true);
+  const auto parsed = driver::BrokerUrl::parse(url_);
+  const std::string hosts = "amqp://" + parsed.username + ":" + parsed.password +
+                            "@127.0.0.1:" + std::to_string(first.port()) +
+                            ",127.0.0.1:" + std::to_string(second.port());
+  auto client = Client::connect(hosts + "?reconnect_max=200ms");
+  auto topic = client.topic(unique("failover"));
+  Collector got;
+  auto consumer = topic.consumer({.group = "g"});
+  consumer.start([&](const Delivery& d) { got.add(d); });
+  auto producer = topic.producer({.publish_timeout = 20s});
+  producer.publish(Message("one")).get();
+  ASSERT_TRUE(got.wait_for(1, 10s));
+  EXPECT_EQ(first.connections(), 0u);
+  EXPECT_GE(second.connections(), 2u) << "consumer and producer connect through the second host";
+
+  // Now the second host goes away and the first comes back.
+  first.refuse(false);
+  second.refuse(true);
+  second.cut();
+  producer.publish(Message("two")).get();
+  ASSERT_TRUE(got.wait_until([&] { return got.counts().contains("two"); }, 20s));
+  EXPECT_GE(first.connections(), 2u) << "both reconnected through the first host";
+  EXPECT_EQ(second.connections(), 0u);
+  consumer.stop(5s);
+}
+
 // A black-holed connection (no bytes either way, sockets open): publishes fail within their
 // timeout instead of hanging, missed heartbeats (heartbeat=1) make both sides reconnect, and
 // everything works again once the path is back.
