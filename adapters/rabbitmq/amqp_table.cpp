@@ -77,9 +77,10 @@ std::optional<std::string> text_of(const amqp_field_value_t& v) {
       std::string digits = std::to_string(v.value.decimal.value);
       const std::size_t places = v.value.decimal.decimals;
       if (places == 0) return digits;
-      if (digits.size() <= places) digits.insert(0, places - digits.size() + 1, '0');
-      digits.insert(digits.size() - places, ".");
-      return digits;
+      if (digits.size() <= places) digits = std::string(places - digits.size() + 1, '0') + digits;
+      // Built by concatenation: GCC 12 warns (-Wrestrict, falsely) about string::insert here.
+      const std::size_t point = digits.size() - places;
+      return digits.substr(0, point) + "." + digits.substr(point);
     }
     default:  // arrays, tables, void: no single header value
       return std::nullopt;
