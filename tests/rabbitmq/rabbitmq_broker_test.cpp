@@ -150,6 +150,25 @@ TEST_F(RabbitBroker, DeclareNoneConsumerOfAMissingQueueFailsToStart) {
   EXPECT_THROW(consumer.start([](const Delivery&) {}), Error);
 }
 
+// A group queue keeps the type it was declared with: asking for the other type is refused by
+// the broker (406 PRECONDITION_FAILED), and the consumer does not start.
+TEST_F(RabbitBroker, QueueTypeMismatchWithAnExistingGroupQueueIsRefused) {
+  const auto name = unique("typed");
+  auto classic = Client::connect(url_);
+  auto first = classic.topic(name).consumer({.group = "g"});
+  first.start([](const Delivery&) {});
+  auto quorum = Client::connect(url("queue_type=quorum"));
+  auto second = quorum.topic(name).consumer({.group = "g"});
+  try {
+    second.start([](const Delivery&) {});
+    FAIL() << "a quorum consumer started on a classic group queue";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("406"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(second.running());
+  first.stop(5s);
+}
+
 // Every connection reset (socket error): the consumer reconnects, declares and consumes again
 // by itself; a publish made after the cut is retried by the producer's policy and arrives.
 TEST_F(RabbitBroker, ConsumerAndProducerResumeAfterTheirConnectionsAreCut) {
