@@ -88,15 +88,21 @@ TEST_F(RabbitInterop, AmqpPublishToTheTopicExchangeIsConsumedByUnimq) {
 
 // What unimq publishes, amqp-consume (its own queue bound to the exchange) reads as plain AMQP.
 TEST_F(RabbitInterop, UnimqPublishIsReadByAmqpConsume) {
+  auto client = Client::connect(rabbit().url());
+  // Making the producer declares the exchange, which amqp-consume needs for its binding.
+  auto producer = client.topic("events").producer();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return has_row({"list_exchanges", "name", "type"}, "events\ttopic");
+      },
+      10s));
   auto reader = std::async(std::launch::async, [&] {
     return run_process(
         {"amqp-consume", "--url=" + rabbit().url(), "-e", "events", "-r", "#", "-c", "1", "cat"},
         30s);
   });
-  auto client = Client::connect(rabbit().url());
-  auto producer = client.topic("events").producer();
-  // Until amqp-consume has bound its queue, the exchange returns the message as unroutable
-  // (or does not exist yet): publish until one is accepted.
+  // Until amqp-consume has bound its queue, the exchange returns the message as unroutable:
+  // publish until one is accepted.
   bool accepted = false;
   for (int i = 0; i < 100 && !accepted; ++i) {
     try {
@@ -106,8 +112,8 @@ TEST_F(RabbitInterop, UnimqPublishIsReadByAmqpConsume) {
       std::this_thread::sleep_for(100ms);
     }
   }
-  ASSERT_TRUE(accepted);
   const auto r = reader.get();
+  ASSERT_TRUE(accepted) << "amqp-consume: exit " << r.exit_code << ", " << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "from unimq");
 }
