@@ -5,6 +5,8 @@
 #include "internal/consumer_core.hpp"
 #include "internal/log.hpp"
 #include "internal/producer_core.hpp"
+#include "internal/requester.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/driver/registry.hpp"
 #include "unimq/error.hpp"
 
@@ -54,6 +56,59 @@ Producer Client::producer(std::string_view name) const {
     throw ConfigError("no producer named '" + std::string(name) + "' in the config");
   }
   return topic(it->second.topic).producer(it->second.options);
+}
+
+namespace {
+
+// The topic a request goes to exists where the broker needs that (Kafka, JetStream streams).
+void ensure_request_topic(detail::ClientCore& core, const std::string& topic) {
+  if (topic.empty()) throw ConfigError("request topic name is empty");
+  const auto options = core.topic_options(topic);
+  core.ensure_topic(topic, options.partitions, options.replication);
+}
+
+}  // namespace
+
+std::future<Message> Client::request(const std::string& topic, Message request,
+                                     std::chrono::milliseconds timeout) const {
+  ensure_request_topic(*core_, topic);
+  return core_->requester()->request(topic, std::move(request), timeout);
+}
+
+std::future<std::vector<Message>> Client::scatter(const std::string& topic, Message request,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::size_t max_replies) const {
+  ensure_request_topic(*core_, topic);
+  return core_->requester()->scatter(topic, std::move(request), timeout, max_replies);
+}
+
+Consumer Client::serve(std::string topic, std::string group, ReplyHandler handler,
+                       ConsumerOptions options) const {
+  if (!handler) throw ConfigError("serve('" + topic + "'): the reply handler is empty");
+  options.group = std::move(group);
+  // How long a reply may take to be confirmed before the request counts as failed (and is
+  // retried by the consumer's policy).
+  const auto confirm_timeout = std::chrono::seconds{10};
+  auto consumer = this->topic(std::move(topic)).consumer(options);
+  consumer.start([core = core_, handler = std::move(handler), confirm_timeout](const Delivery& d) {
+    Message reply = handler(d);
+    const std::string to = d.reply_to();
+    if (to.empty()) {
+      detail::log_debug("request " + d.id() + " on '" + d.topic() +
+                        "' names no reply address; the reply is dropped");
+      return;
+    }
+    if (auto id = d.message().headers().get(correlation_id_header)) {
+      reply.headers().set(std::string(correlation_id_header), std::string(*id));
+    }
+    detail::inject_trace(reply.headers());  // the request's context, current in this handler
+    core->send_reply(to, std::move(reply), confirm_timeout);
+  });
+  return consumer;
+}
+
+std::uint64_t Client::late_replies() const {
+  return core_->late_replies();
 }
 
 const Capabilities& Client::capabilities() const noexcept {

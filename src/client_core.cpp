@@ -4,7 +4,10 @@
 #include "internal/consumer_core.hpp"
 #include "internal/log.hpp"
 #include "internal/producer_core.hpp"
+#include "internal/requester.hpp"
 #include "unimq/error.hpp"
+
+#include <future>
 
 namespace unimq::detail {
 
@@ -14,9 +17,47 @@ ClientCore::ClientCore(std::unique_ptr<driver::Connection> connection, Config co
 
 ClientCore::~ClientCore() {
   try {
+    // The inbox reader and the reply sender use the connection: they go first.
+    if (requester_) requester_->close();
+    if (reply_sender_) reply_sender_->close();
     connection_->close();
   } catch (...) {
   }
+}
+
+std::shared_ptr<Requester> ClientCore::requester() {
+  check_open();
+  std::lock_guard lock(mutex_);
+  if (!requester_) requester_ = std::make_shared<Requester>(*connection_);
+  return requester_;
+}
+
+std::uint64_t ClientCore::late_replies() {
+  std::lock_guard lock(mutex_);
+  return requester_ ? requester_->late_replies() : 0;
+}
+
+void ClientCore::send_reply(const std::string& address, Message reply,
+                            std::chrono::milliseconds timeout) {
+  check_open();
+  std::shared_ptr<driver::Sender> sender;
+  {
+    std::lock_guard lock(mutex_);
+    if (!reply_sender_) reply_sender_ = connection_->open_reply_sender();
+    sender = reply_sender_;
+  }
+  auto done = std::make_shared<std::promise<std::exception_ptr>>();
+  auto outcome = done->get_future();
+  std::vector<Message> batch;
+  batch.push_back(std::move(reply));
+  sender->send(address, std::move(batch), [done, address](std::size_t, driver::SendResult r) {
+    done->set_value(r.error ? failure_of(*r.error, address, 1) : nullptr);
+  });
+  if (outcome.wait_for(timeout) != std::future_status::ready) {
+    throw TimeoutError("reply to '" + address + "' not confirmed within " +
+                       std::to_string(timeout.count()) + " ms");
+  }
+  if (auto failure = outcome.get()) std::rethrow_exception(failure);
 }
 
 void ClientCore::check_open() const {
@@ -69,6 +110,16 @@ void ClientCore::close() {
   for (auto& weak : consumers) {
     if (auto consumer = weak.lock()) consumer->stop(std::chrono::seconds{30});
   }
+  // Waiting requests fail with ClosedError; responders stopped above, so no reply is sent now.
+  std::shared_ptr<Requester> requester;
+  std::shared_ptr<driver::Sender> reply_sender;
+  {
+    std::lock_guard lock(mutex_);
+    requester = requester_;  // kept: late_replies() still answers after close
+    reply_sender = reply_sender_;
+  }
+  if (requester) requester->close();
+  if (reply_sender) reply_sender->close();
   for (auto& weak : producers) {
     if (auto producer = weak.lock()) producer->close(std::chrono::seconds{10});
   }

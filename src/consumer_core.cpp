@@ -9,8 +9,10 @@
 #include <ctime>
 
 #include "internal/client_core.hpp"
+#include "internal/instruments.hpp"
 #include "internal/log.hpp"
 #include "internal/producer_core.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/dead_letter_policy.hpp"
 #include "unimq/error.hpp"
 
@@ -75,7 +77,8 @@ ConsumerCore::ConsumerCore(std::shared_ptr<ClientCore> client, std::string topic
       names_(
           std::make_shared<SubscriptionNames>(SubscriptionNames{std::move(topic), options.group})),
       options_(std::move(options)),
-      caps_(client_->capabilities()) {}
+      caps_(client_->capabilities()),
+      metrics_(caps_.system, names_->topic, names_->group, "process") {}
 
 ConsumerCore::~ConsumerCore() {
   stop(std::chrono::seconds{30});
@@ -338,6 +341,7 @@ void ConsumerCore::poll_loop() {
       in_flight_ += static_cast<std::uint32_t>(batch.size());
     }
     counters_.received += batch.size();
+    metrics_.held(static_cast<double>(batch.size()));
     std::vector<DeliveryPtr> deliveries;
     deliveries.reserve(batch.size());
     for (auto& in : batch) {
@@ -345,6 +349,7 @@ void ConsumerCore::poll_loop() {
       d->consumer = weak_from_this();
       d->names = names_;
       d->attempt = first_attempt(in);
+      if (d->attempt > 1) metrics_.redelivered();
       d->inbound = std::move(in);
       deliveries.push_back(std::move(d));
     }
@@ -373,6 +378,11 @@ void ConsumerCore::poll_loop() {
     nacks_.clear();
   }
   flush_settlements(acks, nacks);
+  {
+    // What is still in flight goes back to the broker with the subscription.
+    std::lock_guard lock(mutex_);
+    metrics_.held(-static_cast<double>(in_flight_));
+  }
   try {
     receiver_->close();
   } catch (const std::exception& e) {
@@ -436,19 +446,33 @@ void ConsumerCore::process(const DeliveryPtr& d) {
     Outcome outcome = Outcome::success;
     std::string error;
     current_consumer = this;
+    const auto started = metrics_.active() ? Clock::now() : Clock::time_point{};
+    std::string error_type;
     try {
+      // The message's trace context is current while its handler runs (and publishes).
+      const auto trace = activate_trace(d->inbound.message.headers());
       handler_(Delivery(d));
     } catch (const PermanentError& e) {
       outcome = Outcome::permanent;
       error = e.what();
+      if (metrics_.active()) error_type = error_type_of(std::current_exception());
     } catch (const std::exception& e) {
       outcome = Outcome::failure;
       error = e.what();
+      if (metrics_.active()) error_type = error_type_of(std::current_exception());
     } catch (...) {
       outcome = Outcome::failure;
       error = "handler threw a non-standard exception";
+      error_type = "unknown";
     }
     current_consumer = nullptr;
+    if (metrics_.active()) {
+      if (outcome == Outcome::success) {
+        metrics_.completed(std::exception_ptr{}, Clock::now() - started);
+      } else {
+        metrics_.failed(error_type, Clock::now() - started);
+      }
+    }
     // The handler counts as active until its outcome is queued for the poll thread, so stop()
     // cannot close the receiver between the handler's return and its ack.
     const auto retry_in_lane = settle(d, outcome, error);
@@ -476,6 +500,7 @@ std::optional<std::chrono::milliseconds> ConsumerCore::settle(const DeliveryPtr&
     return std::nullopt;
   }
   ++counters_.retried;
+  metrics_.retried();
   const auto wait = options_.retry.backoff(d->attempt);
   log_debug("consumer of '" + topic() + "': attempt " + std::to_string(d->attempt) +
             " of message " + d->inbound.id + " failed (" + error + "), retry in " +
@@ -511,6 +536,7 @@ void ConsumerCore::queue_ack(const DeliveryPtr& d) {
     std::lock_guard lock(mutex_);
     acks_.push_back(d->inbound.token);
     --in_flight_;
+    metrics_.held(-1);
     wake = poller_waiting_;
   }
   ++counters_.acked;
@@ -529,6 +555,7 @@ void ConsumerCore::nack(const DeliveryPtr& d, std::chrono::milliseconds delay) {
       std::lock_guard lock(mutex_);
       nacks_.emplace_back(d->inbound.token, delay);
       --in_flight_;
+      metrics_.held(-1);
     }
     ++counters_.nacked;
     cv_.notify_all();
@@ -577,6 +604,7 @@ void ConsumerCore::dead_letter(const DeliveryPtr& d, std::string reason) {
     if (!self) return;
     if (result.ok()) {
       ++self->counters_.dead_lettered;
+      self->metrics_.dead_lettered();
       log_info("consumer of '" + self->topic() + "': message " + d->inbound.id +
                " dead-lettered to '" + result.receipt.topic + "' after " +
                std::to_string(d->attempt) + " attempt(s)");

@@ -3,6 +3,7 @@
 
 #include "internal/consumer_core.hpp"
 #include "unimq/error.hpp"
+#include "unimq/request_reply.hpp"
 
 namespace unimq {
 
@@ -17,6 +18,10 @@ const std::string& Delivery::group() const noexcept {
 }
 const std::string& Delivery::id() const noexcept {
   return state_->inbound.id;
+}
+std::string Delivery::reply_to() const {
+  if (!state_->inbound.reply_to.empty()) return state_->inbound.reply_to;
+  return std::string(state_->inbound.message.headers().get(reply_to_header).value_or(""));
 }
 std::uint32_t Delivery::attempt() const noexcept {
   return state_->attempt;

@@ -52,12 +52,3 @@ const char* to_string(ErrorKind kind) noexcept {
 }  // namespace driver
 
 }  // namespace unimq
-
-namespace unimq::driver {
-
-void Connection::throw_no_request_reply() const {
-  throw UnsupportedError("backend '" + capabilities().system +
-                         "' lacks capability 'request_reply' (native request/reply)");
-}
-
-}  // namespace unimq::driver

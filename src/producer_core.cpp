@@ -6,12 +6,13 @@
 #include <algorithm>
 
 #include "internal/client_core.hpp"
+#include "internal/instruments.hpp"
 #include "internal/log.hpp"
+#include "internal/trace_propagation.hpp"
 #include "unimq/error.hpp"
 #include "unimq/header_rules.hpp"
 
 namespace unimq::detail {
-namespace {
 
 std::exception_ptr failure_of(const driver::DriverError& error, const std::string& topic,
                               std::uint32_t attempts) {
@@ -28,6 +29,8 @@ std::exception_ptr failure_of(const driver::DriverError& error, const std::strin
       return std::make_exception_ptr(PublishError(text, false));
   }
 }
+
+namespace {
 
 // The producer whose sender thread is inside sender_->send() on this thread, if any.
 thread_local const ProducerCore* inline_collector = nullptr;
@@ -55,7 +58,8 @@ ProducerCore::ProducerCore(std::shared_ptr<ClientCore> client, std::string topic
     : client_(std::move(client)),
       sender_(client_->connection().open_sender()),
       topic_(std::move(topic)),
-      options_(options) {}
+      options_(options),
+      metrics_(client_->capabilities().system, topic_, "", "publish") {}
 
 ProducerCore::~ProducerCore() {
   close(std::chrono::milliseconds{0});
@@ -71,6 +75,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   for (const auto& [name, value] : message.headers()) {
     validate_header_name(name, allow_reserved_headers_);
   }
+  inject_trace(message.headers());
   const auto deadline = Clock::now() + options_.publish_timeout;
   std::unique_lock lock(mutex_);
   if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");
@@ -88,6 +93,9 @@ void ProducerCore::publish(Message message, PublishCallback done) {
       PublishResult result;
       result.error = std::make_exception_ptr(
           TimeoutError("publish to '" + topic_ + "' timed out waiting for buffer space"));
+      if (metrics_.active()) {
+        metrics_.completed(result.error, Clock::now() - (deadline - options_.publish_timeout));
+      }
       done(result);
       return;
     }
@@ -98,6 +106,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   ++pending_;
   ++unfinished_;
   lock.unlock();
+  metrics_.held(1);
   // The sender thread only sleeps when the queue was empty; waking it for every message would
   // cost a futex call per publish.
   if (was_idle) work_cv_.notify_one();
@@ -287,6 +296,7 @@ void ProducerCore::settle(Id id, driver::SendResult result,
                 std::to_string(wait.count()) + "ms");
       retry_.emplace(now + wait, std::move(entry));
       retry_added_ = true;
+      metrics_.retried();
       return;
     }
     --pending_;
@@ -359,6 +369,11 @@ void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done
 }
 
 void ProducerCore::call_back(Entry& entry, const PublishResult& result) {
+  if (metrics_.active()) {
+    // The deadline is the publish time plus the publish timeout.
+    metrics_.completed(result.error, Clock::now() - (entry.deadline - options_.publish_timeout));
+    metrics_.held(-1);
+  }
   try {
     if (entry.done) entry.done(result);
   } catch (const std::exception& e) {

@@ -18,6 +18,11 @@ Broker::Broker(std::string name)
     : name_(std::move(name)),
       max_messages_(std::make_shared<std::atomic<std::uint64_t>>(kDefaultMaxMessages)) {}
 
+void Broker::drop(const std::string& name) {
+  std::lock_guard lock(mu_);
+  topics_.erase(name);
+}
+
 std::shared_ptr<Topic> Broker::topic(const std::string& name) {
   std::lock_guard lock(mu_);
   auto& topic = topics_[name];

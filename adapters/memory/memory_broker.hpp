@@ -27,6 +27,9 @@ class Broker {
 
   /// The topic called `name`, created on first use.
   std::shared_ptr<Topic> topic(const std::string& name);
+  /// Forgets the topic called `name` and what it holds; receivers still reading it keep their
+  /// (now unreachable) copy until they close.
+  void drop(const std::string& name);
   /// Sets the retention limit of every topic of this broker, effective from the next append.
   void set_max_messages(std::uint64_t max_messages) {
     max_messages_->store(max_messages, std::memory_order_relaxed);

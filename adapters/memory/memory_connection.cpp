@@ -45,6 +45,8 @@ class MemoryConnection final : public driver::Connection {
     return make_sender(state_);
   }
 
+  void delete_topic(const std::string& name) noexcept override { state_->broker->drop(name); }
+
   std::unique_ptr<driver::Receiver> open_receiver(const driver::ReceiverSpec& spec) override {
     if (spec.topic.empty()) throw ConfigError("memory receiver: topic name is empty");
     std::lock_guard lock(state_->mu);

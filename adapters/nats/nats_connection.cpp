@@ -156,6 +156,28 @@ class NatsConnection final : public driver::Connection {
     throw ConnectionError("nats: request on '" + topic + "' failed: " + status_text(st));
   }
 
+  // Replies travel over core NATS in both modes: an inbox subject is private and short-lived,
+  // so a JetStream stream for it would only add storage and a PubAck round trip.
+  driver::Inbox open_inbox() override {
+    if (shared_->closed.load()) throw ClosedError("nats connection is closed");
+    natsInbox* inbox = nullptr;
+    if (const natsStatus st = natsInbox_Create(&inbox); st != NATS_OK) {
+      throw ConnectionError("nats: cannot create an inbox: " + status_text(st));
+    }
+    driver::Inbox out;
+    out.address = inbox;
+    natsInbox_Destroy(inbox);
+    driver::ReceiverSpec spec;
+    spec.topic = out.address;
+    out.receiver = make_core_receiver(shared_, spec);
+    return out;
+  }
+
+  std::unique_ptr<driver::Sender> open_reply_sender() override {
+    if (shared_->closed.load()) throw ClosedError("nats connection is closed");
+    return make_core_sender(shared_);
+  }
+
   std::unique_ptr<driver::Sender> open_sender() override {
     if (shared_->closed.load()) throw ClosedError("nats connection is closed");
     return shared_->settings.jetstream ? make_js_sender(shared_) : make_core_sender(shared_);

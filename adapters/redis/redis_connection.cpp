@@ -49,6 +49,21 @@ class RedisConnection final : public driver::Connection {
 
   std::unique_ptr<driver::Sender> open_sender() override { return make_sender(state_); }
 
+  void delete_topic(const std::string& name) noexcept override {
+    // A pub/sub channel keeps nothing; a stream keeps its entries until deleted.
+    if (state_->settings.mode != Mode::streams || state_->closed.load()) return;
+    try {
+      Link link(state_->settings, "delete");
+      link.ensure_connected();
+      Args del;
+      del.add("DEL");
+      del.add(name);
+      link.command(del);
+    } catch (const std::exception& e) {
+      detail::log_warn("redis: could not delete stream '" + name + "': " + e.what());
+    }
+  }
+
   std::unique_ptr<driver::Receiver> open_receiver(const driver::ReceiverSpec& spec) override {
     if (state_->closed.load()) throw ClosedError("redis connection is closed");
     if (spec.topic.empty()) throw ConfigError("redis receiver: topic name is empty");

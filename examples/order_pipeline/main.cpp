@@ -88,9 +88,9 @@ unimq::Handler service_handler(const std::string& service, std::uint64_t seed, o
     const std::string id = order_id_of(d);
     switch (email_fault(id, seed)) {
       case Fault::always:
-        throw std::runtime_error("mailbox for " + id + " does not exist");
+        throw std::runtime_error("email: mailbox for " + id + " does not exist");
       case Fault::once:
-        if (d.attempt() == 1) throw std::runtime_error("mail server timed out for " + id);
+        if (d.attempt() == 1) throw std::runtime_error("email: mail server timed out for " + id);
         break;
       case Fault::none:
         break;
@@ -176,17 +176,27 @@ int run(const op::Args& args) {
   // Consumers first: a new group starts at the latest message, so anything published before
   // start() returns would never reach it.
   const unimq::RetryPolicy retry{.max_attempts = 3, .initial_backoff = 10ms, .max_backoff = 50ms};
+  // One group per service; a backend without groups (Redis pub/sub) gives each service a
+  // broadcast subscriber instead, which fans out the same way.
+  const bool groups = client.capabilities().consumer_groups;
   std::vector<unimq::Consumer> consumers;  // index-aligned with kServices
   for (const auto& service : kServices) {
-    consumers.push_back(orders.consumer({.group = service, .concurrency = 4, .retry = retry}));
+    consumers.push_back(
+        orders.consumer({.group = groups ? service : "", .concurrency = 4, .retry = retry}));
     consumers.back().start(service_handler(service, args.seed, tally));
   }
   // Its handler never throws, so it needs no retry or dead-letter settings of its own.
-  auto dlq_reader = dead_letters.consumer({.group = "dlq-audit"});
+  auto dlq_reader = dead_letters.consumer({.group = groups ? "dlq-audit" : ""});
   dlq_reader.start([&tally](const unimq::Delivery& d) {
     const auto& headers = d.message().headers();
-    tally.dead_lettered(std::string(headers.get(unimq::dlq_header::group).value_or("")),
-                        std::string(headers.get(kOrderIdHeader).value_or("")));
+    // The failing service: its group, or (broadcast subscribers have none) the "service:"
+    // prefix of the handler's error.
+    std::string service(headers.get(unimq::dlq_header::group).value_or(""));
+    if (service.empty()) {
+      const auto error = headers.get(unimq::dlq_header::error).value_or("");
+      service = std::string(error.substr(0, error.find(':')));
+    }
+    tally.dead_lettered(service, std::string(headers.get(kOrderIdHeader).value_or("")));
   });
 
   auto producer = orders.producer({.publish_timeout = remaining(deadline)});

@@ -1,7 +1,10 @@
 // The entry point: a connection to one broker, chosen by URL or config file.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +13,7 @@
 #include "unimq/config.hpp"
 #include "unimq/consumer.hpp"
 #include "unimq/producer.hpp"
+#include "unimq/request_reply.hpp"
 #include "unimq/topic.hpp"
 
 namespace unimq {
@@ -43,6 +47,34 @@ class Client {
   Consumer consumer(std::string_view name) const;
   /// The producer named `name` in the config; ConfigError when there is none.
   Producer producer(std::string_view name) const;
+
+  /// Sends `request` to `topic` and returns a future for the first reply. The request carries a
+  /// correlation id and this client's private reply inbox (opened on first use, removed on
+  /// close) in headers. The future fails with TimeoutError when no reply came within
+  /// `timeout` (also when nobody serves `topic`), with the publish error when the request could
+  /// not be sent, or with ClosedError when the client closes first. A reply arriving after the
+  /// deadline is dropped and counted (late_replies()), never handed to another call.
+  ///
+  ///     auto price = client.request("prices", unimq::Message("sku-7"), 2s).get();
+  std::future<Message> request(const std::string& topic, Message request,
+                               std::chrono::milliseconds timeout) const;
+  /// Scatter-gather: sends `request` to `topic` and returns every reply received until
+  /// `timeout`, or until `max_replies` arrived (0 = wait for the whole timeout). No reply is an
+  /// empty vector, not an error. Replies come from every group serving `topic`.
+  std::future<std::vector<Message>> scatter(const std::string& topic, Message request,
+                                            std::chrono::milliseconds timeout,
+                                            std::size_t max_replies = 0) const;
+  /// Serves requests sent to `topic`: a started consumer (in `group`, so responders of one
+  /// group share the requests; empty = every responder gets each request) whose `handler`
+  /// returns the reply, which goes back to the requester with its correlation id. The reply is
+  /// confirmed by the broker before the request is acknowledged; a handler that throws gets the
+  /// consumer's retry and dead-letter policies, and no reply is sent. `options.group` is
+  /// replaced by `group`. Stopping or destroying the returned consumer stops serving.
+  Consumer serve(std::string topic, std::string group, ReplyHandler handler,
+                 ConsumerOptions options = {}) const;
+  /// Replies dropped because they arrived after their request's deadline (or answered no
+  /// request of this client).
+  std::uint64_t late_replies() const;
 
   /// What the backend can do.
   const Capabilities& capabilities() const noexcept;

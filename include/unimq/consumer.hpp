@@ -58,7 +58,9 @@ class Consumer {
 
   /// Wraps internal state; made by Topic::consumer().
   explicit Consumer(std::shared_ptr<detail::ConsumerCore> core);
+  /// Moves the handle; the moved-from handle must not be used.
   Consumer(Consumer&&) noexcept = default;
+  /// Moves the handle; the moved-from handle must not be used.
   Consumer& operator=(Consumer&&) noexcept = default;
   /// Stops the consumer (30 s deadline) when this is the last handle, and waits for handlers.
   ~Consumer();

@@ -29,6 +29,10 @@ class Delivery {
   const std::string& group() const noexcept;
   /// The broker's id for the message.
   const std::string& id() const noexcept;
+  /// Where a reply to this message goes: the broker's native reply address (a NATS request's
+  /// inbox) or the `unimq-reply-to` header of a request sent with Client::request; empty when
+  /// the sender expects no reply.
+  std::string reply_to() const;
   /// The try number, starting at 1: the broker's delivery count where it keeps one, else the
   /// `unimq-attempt` header, plus tries made in this process.
   std::uint32_t attempt() const noexcept;

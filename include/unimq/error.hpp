@@ -39,24 +39,28 @@ class Error : public std::runtime_error {
 /// names the key or value and what was expected.
 class ConfigError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit ConfigError(const std::string& message) : Error(ErrorCode::config, message) {}
 };
 
 /// The broker could not be reached, or the connection broke.
 class ConnectionError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit ConnectionError(const std::string& message) : Error(ErrorCode::connection, message) {}
 };
 
 /// A deadline passed (publish timeout, flush timeout, request timeout).
 class TimeoutError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit TimeoutError(const std::string& message) : Error(ErrorCode::timeout, message) {}
 };
 
 /// A capability was requested that the backend does not have; the message names the capability.
 class UnsupportedError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit UnsupportedError(const std::string& message) : Error(ErrorCode::unsupported, message) {}
 };
 
@@ -76,18 +80,21 @@ class PublishError : public Error {
 /// The client, producer or consumer was closed before or during the call.
 class ClosedError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit ClosedError(const std::string& message) : Error(ErrorCode::closed, message) {}
 };
 
 /// Throw from a handler to skip retries: the message is dead-lettered after this attempt.
 class PermanentError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit PermanentError(const std::string& message) : Error(ErrorCode::permanent, message) {}
 };
 
 /// Input from outside the process (an envelope, a header) is malformed; never retry it.
 class MalformedError : public Error {
  public:
+  /// Makes the error with `message` (what failed, without secrets).
   explicit MalformedError(const std::string& message) : Error(ErrorCode::malformed, message) {}
 };
 

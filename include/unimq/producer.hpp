@@ -52,7 +52,9 @@ class Producer {
 
   /// Wraps internal state; made by Topic::producer().
   explicit Producer(std::shared_ptr<detail::ProducerCore> core);
+  /// Moves the handle; the moved-from handle must not be used.
   Producer(Producer&&) noexcept = default;
+  /// Moves the handle; the moved-from handle must not be used.
   Producer& operator=(Producer&&) noexcept = default;
   /// Closes the producer when this is the last handle (waits up to 10 s for confirmations).
   ~Producer();

@@ -13,8 +13,11 @@
 #include "unimq/headers.hpp"             // IWYU pragma: export
 #include "unimq/log.hpp"                 // IWYU pragma: export
 #include "unimq/message.hpp"             // IWYU pragma: export
+#include "unimq/metrics.hpp"             // IWYU pragma: export
 #include "unimq/producer.hpp"            // IWYU pragma: export
 #include "unimq/producer_options.hpp"    // IWYU pragma: export
 #include "unimq/receipt.hpp"             // IWYU pragma: export
+#include "unimq/request_reply.hpp"       // IWYU pragma: export
 #include "unimq/retry_policy.hpp"        // IWYU pragma: export
 #include "unimq/topic.hpp"               // IWYU pragma: export
+#include "unimq/trace.hpp"               // IWYU pragma: export

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -15,6 +16,7 @@ namespace unimq::detail {
 
 class ProducerCore;
 class ConsumerCore;
+class Requester;
 
 /// One broker connection and everything opened from it. Every handle holds a shared_ptr, so the
 /// connection lives until the last producer, consumer or client handle is gone.
@@ -38,7 +40,15 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   /// Remembers producers and consumers so close() can stop them.
   void track(const std::shared_ptr<ProducerCore>& producer);
   void track(const std::shared_ptr<ConsumerCore>& consumer);
-  /// Stops consumers, closes producers, then the connection.
+  /// The requesting side of request-reply (the client's inbox), opened on first use.
+  /// ClosedError after close().
+  std::shared_ptr<Requester> requester();
+  /// Sends a responder's `reply` to `address` (a requester's inbox) and waits up to `timeout`
+  /// for the broker to take it; throws the publish failure.
+  void send_reply(const std::string& address, Message reply, std::chrono::milliseconds timeout);
+  /// Replies dropped because nobody waited for them any more; 0 before the first request.
+  std::uint64_t late_replies();
+  /// Stops consumers (responders included), closes the inbox, producers, then the connection.
   void close();
 
  private:
@@ -50,6 +60,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::set<std::string> ensured_topics_;
   std::vector<std::weak_ptr<ProducerCore>> producers_;
   std::vector<std::weak_ptr<ConsumerCore>> consumers_;
+  std::shared_ptr<Requester> requester_;          ///< Guarded by mutex_.
+  std::shared_ptr<driver::Sender> reply_sender_;  ///< Guarded by mutex_.
 };
 
 }  // namespace unimq::detail

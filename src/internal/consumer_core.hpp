@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "internal/instruments.hpp"
 #include "internal/lanes.hpp"
 #include "internal/token_bucket.hpp"
 #include "unimq/consumer.hpp"
@@ -131,6 +132,7 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
     std::atomic<std::uint64_t> received{0}, handled{0}, failed{0}, retried{0}, acked{0}, nacked{0},
         dead_lettered{0};
   } counters_;
+  Instruments metrics_;  ///< After caps_ and names_, which it is made from.
 };
 
 }  // namespace unimq::detail

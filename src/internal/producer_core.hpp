@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "internal/in_flight_window.hpp"
+#include "internal/instruments.hpp"
 #include "unimq/driver/driver.hpp"
 #include "unimq/producer.hpp"
 #include "unimq/producer_options.hpp"
@@ -22,6 +23,11 @@
 namespace unimq::detail {
 
 class ClientCore;
+
+/// The exception a publish to `topic` that failed with `error` after `attempts` tries resolves
+/// its future with: ClosedError, TimeoutError or PublishError (retryable or not).
+std::exception_ptr failure_of(const driver::DriverError& error, const std::string& topic,
+                              std::uint32_t attempts);
 
 /// Owns one driver sender and one thread that moves buffered messages to it in batches.
 /// Thread-safe.
@@ -75,6 +81,7 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   std::unique_ptr<driver::Sender> sender_;
   const std::string topic_;
   const ProducerOptions options_;
+  Instruments metrics_;                  ///< After topic_ and options_.
   bool allow_reserved_headers_ = false;  // set once in create(), before the thread starts
 
   mutable std::mutex mutex_;

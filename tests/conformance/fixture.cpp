@@ -120,4 +120,13 @@ INSTANTIATE_TEST_SUITE_P(Backends, Conformance, ::testing::ValuesIn(enabled_back
                          backend_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conformance);
 
+RetryPolicy quick_retry(std::uint32_t attempts, RetryMode mode) {
+  return {.max_attempts = attempts,
+          .initial_backoff = 40ms,
+          .multiplier = 2.0,
+          .max_backoff = 1s,
+          .jitter = 0.0,
+          .mode = mode};
+}
+
 }  // namespace unimq::test

@@ -82,6 +82,10 @@ class Conformance : public ::testing::TestWithParam<Backend> {
   std::optional<Client> client_;
 };
 
+/// A retry policy fast enough for tests (40 ms doubling), without jitter so backoffs are exact
+/// lower bounds.
+RetryPolicy quick_retry(std::uint32_t attempts, RetryMode mode = RetryMode::in_process);
+
 /// Test-name suffix: the backend name.
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info);
 

@@ -4,16 +4,6 @@
 namespace unimq::test {
 namespace {
 
-/// A retry policy fast enough for tests, without jitter so backoffs are exact lower bounds.
-RetryPolicy quick_retry(std::uint32_t attempts, RetryMode mode = RetryMode::in_process) {
-  return {.max_attempts = attempts,
-          .initial_backoff = 40ms,
-          .multiplier = 2.0,
-          .max_backoff = 1s,
-          .jitter = 0.0,
-          .mode = mode};
-}
-
 /// Collects everything that arrives on a dead-letter topic, read as `group` (see
 /// Conformance::group: "" on a backend without consumer groups).
 struct DeadLetters {

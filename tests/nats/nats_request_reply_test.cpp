@@ -63,6 +63,18 @@ TEST_F(NatsRequestReply, AResponderAnswersThroughReplyTo) {
   EXPECT_EQ(answered.load(), 1);
 }
 
+// A plain NATS request (what `nats request` or any NATS client sends: a native reply subject and
+// no unimq headers) is answered by Client::serve through Delivery::reply_to.
+TEST_F(NatsRequestReply, ServeAnswersANativeNatsRequest) {
+  auto client = Client::connect(test::broker_url("UNIMQ_TEST_NATS_URL"));
+  auto responder = client.serve(topic_, "responders", [](const Delivery& d) {
+    EXPECT_FALSE(d.reply_to().empty());
+    return Message("re: " + d.message().payload());
+  });
+  const Message reply = connection_->request(topic_, Message("native"), 5s);
+  EXPECT_EQ(reply.payload(), "re: native");
+}
+
 TEST_F(NatsRequestReply, ARequestNobodyServesFailsWithTimeoutError) {
   const auto start = Clock::now();
   EXPECT_THROW(connection_->request(topic_ + "-nobody", Message("hello"), 500ms), TimeoutError);

@@ -116,6 +116,12 @@ struct TopicSpec {
   std::uint16_t replication = 1;  ///< Kafka replication factor.
 };
 
+/// A private address this client's request replies are sent to, and the receiver reading it.
+struct Inbox {
+  std::string address;                 ///< Where responders send replies (a topic or subject).
+  std::unique_ptr<Receiver> receiver;  ///< Reads the replies; closed by the common layer.
+};
+
 /// One connection to a broker, opened from a parsed URL. Thread-safe.
 class Connection {
  public:
@@ -141,6 +147,15 @@ class Connection {
     (void)timeout;
     throw_no_request_reply();
   }
+  /// Opens this client's reply inbox. The default is a topic `_unimq.inbox.<random>` read by a
+  /// broadcast receiver from its newest message; NATS uses a core inbox subject.
+  virtual Inbox open_inbox();
+  /// Opens the sender replies go through: open_sender() unless replies take another path than
+  /// topics (NATS: core publishes to inbox subjects, also in JetStream mode).
+  virtual std::unique_ptr<Sender> open_reply_sender() { return open_sender(); }
+  /// Removes a topic this client made for itself (its inbox) with what it holds, where the
+  /// broker keeps topics (memory, Redis Streams); no-op elsewhere. Never throws.
+  virtual void delete_topic(const std::string& name) noexcept { (void)name; }
   /// Opens a sender.
   virtual std::unique_ptr<Sender> open_sender() = 0;
   /// Opens a receiver; throws UnsupportedError when the spec needs a missing capability.
