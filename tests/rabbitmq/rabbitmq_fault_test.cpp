@@ -27,9 +27,10 @@ class RabbitFault : public ::testing::Test {
 
   RabbitmqProcess& rabbit() { return *rabbit_; }
 
-  // The scenario with the node's boot time in mind: publishes 20 ms apart (20 s in all) so
-  // publishing goes on after a restart that takes seconds, and a reconnect backoff capped at
-  // 500 ms so clients notice the node is back within half a second.
+  // The scenario with the node's boot time in mind (4 s on an idle machine, over 10 s on a busy
+  // one): publishes 30 ms apart (30 s in all) so publishing goes on after the restart, a retry
+  // budget of about 30 s, and a reconnect backoff capped at 500 ms so clients notice the node
+  // is back within half a second.
   void run(const std::string& query, const std::string& name) {
     run_kill_restart_scenario({.url = rabbit().url(query),
                                .name = name,
@@ -41,7 +42,8 @@ class RabbitFault : public ::testing::Test {
                                                << rabbit().last_start().count() << " ms"
                                                << std::endl;
                                    },
-                               .publish_interval = 20ms});
+                               .publish_interval = 30ms,
+                               .max_attempts = 60});
   }
 
  private:

@@ -69,6 +69,9 @@ struct KillRestartHooks {
   /// back within a second; one that takes seconds to boot (RabbitMQ) needs a longer one, so
   /// publishing still goes on once it is back.
   std::chrono::milliseconds publish_interval{2};
+  /// The producer's retry attempts (50 ms doubling to 500 ms apart): 30 carry a message over
+  /// about 14 s of outage; a broker that may take longer to come back needs more.
+  std::uint32_t max_attempts = 30;
 };
 
 /// Runs the scenario from the calling test's thread (gtest assertions fail that test): 1000
@@ -88,7 +91,7 @@ inline void run_kill_restart_scenario(const KillRestartHooks& hooks) {
   consumer.start([&](const Delivery& d) { got.add(d); });
   // A retry budget of well over 10 s against an outage of 0.6 s (RabbitMQ: several seconds).
   auto producer = topic.producer({.publish_timeout = 30s,
-                                  .retry = {.max_attempts = 30,
+                                  .retry = {.max_attempts = hooks.max_attempts,
                                             .initial_backoff = 50ms,
                                             .multiplier = 2.0,
                                             .max_backoff = 500ms,
