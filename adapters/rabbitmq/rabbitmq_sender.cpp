@@ -78,8 +78,6 @@ class Publisher {
     round_ = nullptr;
   }
 
-  void close() { link_.close(); }
-
  private:
   struct Slot {
     std::size_t job;
