@@ -77,6 +77,9 @@ void Requester::send(const std::string& topic, Message request, Waiting waiting)
   batch.push_back(std::move(request));
   sender_->send(topic, std::move(batch), [this, id, topic](std::size_t, driver::SendResult r) {
     if (!r.error) return;
+    // A broker that refuses a message no subscription takes (RabbitMQ: mandatory, returned as
+    // unroutable) says nobody serves the topic: the call ends at its deadline, as elsewhere.
+    if (r.error->kind == driver::ErrorKind::not_found) return;
     std::lock_guard lock(mutex_);
     auto it = waiting_.find(id);
     if (it == waiting_.end()) return;

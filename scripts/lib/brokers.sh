@@ -4,13 +4,14 @@
 # stop_brokers stops every recorded broker by its PID (never by name: other runs and developers
 # share the machine), waits for it and removes its directory; call it from an EXIT trap.
 # start_<broker> returns non-zero with a message on stderr when its broker does not come up.
-# Adapters that land (RabbitMQ, Kafka) add their start_<broker> here.
+# Adapters that land (Kafka) add their start_<broker> here.
 #
 #   UNIMQ_BROKER_TIMEOUT   seconds a broker may take to answer (default: 20)
 
 broker_pids=()      # "name:pid" of each started broker
 broker_dirs=()      # temporary directories to remove
 broker_backends=()  # conformance backends (test-name suffixes) the started brokers serve
+rabbitmq_nodes=()   # "node|home|pid_file" of each started RabbitMQ node, stopped with rabbitmqctl
 
 # free_loopback_port: prints a TCP port on 127.0.0.1 nothing listens on, from 20000-32767 (below
 # Linux's ephemeral range, so outgoing connections do not take it meanwhile). A port bound but not
@@ -48,7 +49,15 @@ stop_pid() {
 # stop_brokers: stops every broker started by this shell and removes their directories.
 # Idempotent, so it may run from an EXIT trap after an explicit call.
 stop_brokers() {
-  local entry
+  local entry node home pid_file
+  # A RabbitMQ node stops cleanly through rabbitmqctl (with its pid file it waits until the
+  # process is gone); stop_pid below then only reaps, or kills one that ignored the request.
+  for entry in ${rabbitmq_nodes[@]+"${rabbitmq_nodes[@]}"}; do
+    IFS='|' read -r node home pid_file <<<"$entry"
+    HOME=$home timeout 60 "$rabbitmq_lib/rabbitmqctl" -q -n "$node" stop "$pid_file" \
+      >/dev/null 2>&1 || echo "brokers: rabbitmqctl stop of $node failed; stopping it by PID" >&2
+  done
+  rabbitmq_nodes=()
   for entry in ${broker_pids[@]+"${broker_pids[@]}"}; do
     stop_pid "${entry%%:*}" "${entry##*:}"
   done
@@ -185,5 +194,76 @@ start_nats() {
     return 0
   done
   echo "brokers: nats-server found no free ports in 3 attempts" >&2
+  return 1
+}
+
+# RabbitMQ's own scripts: the /usr/sbin wrappers switch to the rabbitmq user (and its HOME, so
+# another Erlang cookie), which fails as root and would not find our node's cookie.
+rabbitmq_lib=/usr/lib/rabbitmq/bin
+
+# rabbitmq_is_up HOME NODE: the node NODE (whose Erlang cookie is in HOME) has finished booting.
+rabbitmq_is_up() {
+  HOME=$1 timeout 20 "$rabbitmq_lib/rabbitmqctl" -q -n "$2" await_startup --timeout 5 \
+    >/dev/null 2>&1
+}
+
+# start_rabbitmq: one rabbitmq-server node for both RabbitMQ backends (classic and quorum group
+# queues), everything (Erlang cookie, data, logs, pid file) in its own temporary directory and a
+# unique node name, so it never meets another run's node. -detached forks, so the node's own
+# PID comes from its pid file. Exports UNIMQ_TEST_AMQP_URL and UNIMQ_RABBITMQ_SERVER (the
+# server script, for fault tests that start nodes of their own).
+start_rabbitmq() {
+  if [[ ! -x "$rabbitmq_lib/rabbitmq-server" ]]; then
+    echo "brokers: $rabbitmq_lib/rabbitmq-server not found; install the Debian package" \
+      "rabbitmq-server (scripts/install-deps does)" >&2
+    return 1
+  fi
+  local dir port dport node pid attempt status i start=$SECONDS
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-rabbitmq.XXXXXX") || return 1
+  broker_dirs+=("$dir")
+  echo '[].' >"$dir/enabled_plugins"
+  for attempt in 1 2 3; do
+    port=$(free_loopback_port) || return 1
+    dport=$(free_loopback_port) || return 1
+    [[ "$dport" != "$port" ]] || continue
+    node="unimq-$$-$RANDOM@localhost"
+    rm -f "$dir/rabbitmq.pid"
+    HOME=$dir RABBITMQ_NODENAME=$node RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+      RABBITMQ_NODE_PORT=$port RABBITMQ_DIST_PORT=$dport RABBITMQ_MNESIA_BASE=$dir/mnesia \
+      RABBITMQ_LOG_BASE=$dir/log RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins \
+      RABBITMQ_PID_FILE=$dir/rabbitmq.pid \
+      "$rabbitmq_lib/rabbitmq-server" -detached </dev/null >"$dir/start.log" 2>&1 || {
+      cat "$dir/start.log" >&2
+      return 1
+    }
+    # The node writes its pid file early in its boot.
+    for ((i = 0; i < 100; i++)); do
+      [[ -s "$dir/rabbitmq.pid" ]] && break
+      sleep 0.1
+    done
+    pid=$(cat "$dir/rabbitmq.pid" 2>/dev/null)
+    if [[ -z "$pid" ]]; then
+      echo "brokers: rabbitmq-server wrote no pid file within 10 s" >&2
+      cat "$dir/start.log" >&2
+      return 1
+    fi
+    await_broker rabbitmq-server "$pid" "$dir/log/$node.log" rabbitmq_is_up "$dir" "$node"
+    status=$?
+    if ((status == 1)) && grep -qi 'eaddrinuse' "$dir/log/$node.log" 2>/dev/null; then
+      status=2
+    fi
+    ((status == 2)) && continue
+    ((status == 0)) || return 1
+    broker_pids+=("rabbitmq:$pid")
+    rabbitmq_nodes+=("$node|$dir|$dir/rabbitmq.pid")
+    broker_backends+=(rabbitmq rabbitmq_quorum)
+    export UNIMQ_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:$port"
+    export UNIMQ_RABBITMQ_SERVER=$rabbitmq_lib/rabbitmq-server
+    echo "brokers: rabbitmq-server $(HOME=$dir "$rabbitmq_lib/rabbitmqctl" -q -n "$node" version \
+      2>/dev/null) node $node on 127.0.0.1:$port (pid $pid, dir $dir," \
+      "up in $((SECONDS - start)) s)"
+    return 0
+  done
+  echo "brokers: rabbitmq-server found no free ports in 3 attempts" >&2
   return 1
 }

@@ -101,7 +101,14 @@ TEST_P(Conformance, ManualAckModeRedeliversOnlyWhatWasNotAcked) {
   std::map<std::string, int> odd;
   for (int i = 1; i < 20; i += 2) odd[std::to_string(i)] = 1;
   EXPECT_EQ(second.counts(), odd);
-  for (auto attempt : second.attempts()) EXPECT_EQ(attempt, caps().delivery_count ? 2u : 1u);
+  for (auto attempt : second.attempts()) {
+    if (caps().delivery_count) {
+      EXPECT_EQ(attempt, 2u);
+    } else {
+      // No count: 1, or 2 where the broker flags a redelivery (RabbitMQ classic queues).
+      EXPECT_TRUE(attempt == 1u || attempt == 2u) << attempt;
+    }
+  }
 }
 
 TEST_P(Conformance, DoubleAckAndSettlingTwiceAreHarmless) {

@@ -18,12 +18,18 @@ std::vector<Backend> all_backends() {
       {"redis_streams", "redis", "UNIMQ_TEST_REDIS_STREAMS_URL", ""},
       {"nats", "nats", "UNIMQ_TEST_NATS_URL", ""},
       {"jetstream", "nats", "UNIMQ_TEST_JETSTREAM_URL", ""},
-      {"amqp", "rabbitmq", "UNIMQ_TEST_AMQP_URL", ""},
+      {"rabbitmq", "rabbitmq", "UNIMQ_TEST_AMQP_URL", ""},
+      // The same broker with quorum group queues (replicated; they count deliveries).
+      {"rabbitmq_quorum", "rabbitmq", "UNIMQ_TEST_AMQP_URL", ""},
       {"kafka", "kafka", "UNIMQ_TEST_KAFKA_URL", ""},
   };
   for (auto& b : out) {
     if (const char* v = std::getenv(b.env.c_str()); v != nullptr) b.url = v;
     if (b.name == "memory" && b.url.empty()) b.url = "memory://";
+    if (b.name == "rabbitmq_quorum" && !b.url.empty()) {
+      b.url +=
+          (b.url.find('?') == std::string::npos ? "?" : "&") + std::string("queue_type=quorum");
+    }
   }
   return out;
 }
