@@ -1,4 +1,5 @@
-# unimq_optional_adapter(<OPTION_SUFFIX> <dir> <PKG module|CMAKE package> <debian-package>)
+# unimq_optional_adapter(<OPTION_SUFFIX> <dir> <PKG module|CMAKE package> <debian-package>
+#                        [<pkg-config module of a CMAKE package>])
 #
 # When UNIMQ_WITH_<OPTION_SUFFIX> is ON: finds the adapter's C client (pkg-config module or CMake
 # package) and adds adapters/<dir>. A missing client library is a configure error that names the
@@ -38,6 +39,9 @@ function(unimq_optional_adapter suffix dir kind what deb)
   else()
     set(dependency_code "find_dependency(${what})")
     set(pc_requires "")
+    if(ARGC GREATER 5)
+      set(pc_requires ${ARGV5})  # for unimq-<dir>.pc
+    endif()
   endif()
   string(JOIN "" dependency_code ${dependency_code})
   unimq_install_component(${dir} unimq_${dir} "${dependency_code}" "${pc_requires}"
