@@ -219,6 +219,11 @@ void Link::declare_exchange(std::string_view name) {
   check_rpc(("exchange.declare '" + std::string(name) + "'").c_str());
 }
 
+void Link::delete_exchange(std::string_view name) {
+  amqp_exchange_delete(conn_, channel, bytes_of(name), 0);
+  check_rpc(("exchange.delete '" + std::string(name) + "'").c_str());
+}
+
 std::string Link::declare_queue(std::string_view name, const amqp_table_t& args) {
   const bool broadcast = name.empty();
   auto* ok = amqp_queue_declare(conn_, channel, bytes_of(name), 0, broadcast ? 0 : 1,

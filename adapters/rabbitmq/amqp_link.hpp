@@ -78,6 +78,8 @@ class Link {
 
   /// Declares a durable topic exchange.
   void declare_exchange(std::string_view name);
+  /// Deletes exchange `name` (and its bindings); throws on failure.
+  void delete_exchange(std::string_view name);
   /// Declares a queue; empty name = server-named, exclusive and auto-deleted (broadcast).
   /// Returns the queue's name.
   std::string declare_queue(std::string_view name, const amqp_table_t& args);

@@ -64,6 +64,19 @@ class RabbitConnection final : public driver::Connection {
     link.declare_exchange(topic.name);
   }
 
+  // A client's reply inbox is a durable exchange like every topic; its exclusive queue goes with
+  // the consumer, the exchange only when deleted here.
+  void delete_topic(const std::string& name) noexcept override {
+    if (state_->closed.load()) return;
+    try {
+      Link link(state_->settings, "topology");
+      link.ensure_connected();
+      link.delete_exchange(name);
+    } catch (const std::exception& e) {
+      detail::log_warn("rabbitmq: could not delete exchange '" + name + "': " + e.what());
+    }
+  }
+
   std::unique_ptr<driver::Sender> open_sender() override {
     if (state_->closed.load()) throw ClosedError("rabbitmq connection is closed");
     return make_sender(state_);

@@ -155,6 +155,26 @@ TEST_F(RabbitInterop, TopologyIsDurableExchangeAndOneQueuePerGroup) {
   EXPECT_EQ(queues.size(), 2u);
 }
 
+// A client's reply inbox (an exchange and an exclusive queue) exists while it makes requests and
+// is gone once the client closed: nothing of it is left on the broker.
+TEST_F(RabbitInterop, ReplyInboxIsRemovedWhenTheClientCloses) {
+  auto responder_client = Client::connect(rabbit().url());
+  auto responder = responder_client.serve(
+      "quotes", "quoter", [](const Delivery& d) { return Message("re:" + d.message().payload()); });
+  auto inbox_exchanges = [&] {
+    std::size_t n = 0;
+    for (const auto& row : rows({"list_exchanges", "name"})) n += row.starts_with("_unimq.inbox.");
+    return n;
+  };
+  {
+    auto client = Client::connect(rabbit().url());
+    EXPECT_EQ(client.request("quotes", Message("q"), 20s).get().payload(), "re:q");
+    EXPECT_EQ(inbox_exchanges(), 1u);
+    client.close();
+  }
+  EXPECT_EQ(inbox_exchanges(), 0u);
+}
+
 // basic.qos follows max_in_flight: with 20 messages ready and a handler that acknowledges
 // nothing, the broker hands out exactly 5.
 TEST_F(RabbitInterop, PrefetchFollowsMaxInFlight) {
