@@ -97,8 +97,9 @@ void set_trace_propagator(std::shared_ptr<TracePropagator> propagator) {
   static std::mutex mutex;
   static std::vector<std::shared_ptr<TracePropagator>> keep_alive;
   std::lock_guard lock(mutex);
-  if (propagator) keep_alive.push_back(propagator);
-  installed.store(propagator.get(), std::memory_order_release);
+  TracePropagator* raw = propagator.get();
+  if (propagator) keep_alive.push_back(std::move(propagator));
+  installed.store(raw, std::memory_order_release);
 }
 
 namespace detail {
