@@ -1,5 +1,6 @@
 // unimq-bench: publish and publish -> consume throughput through the SDK against one broker URL.
 // Prints a table (unless --json-only), then one JSON line per round and per median.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <iostream>
@@ -68,6 +69,8 @@ int run(const unimq::bench::Options& o) {
   const std::string publish_topic = topic_name("publish");
   const std::string consume_topic = topic_name("publish_consume");
   for (unsigned round = 1; round <= o.rounds; ++round) {
+    // A B, then B A: neither pass always runs second (warmer caches, a longer memory log).
+    if (round > 1) std::reverse(passes.begin(), passes.end());
     for (const bool metrics_on : passes) {
       // Producers and consumers take the sink installed when they are created.
       unimq::set_metrics_sink(metrics_on ? sink : nullptr);

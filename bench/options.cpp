@@ -28,8 +28,9 @@ to the last broker confirmation ("publish"). MB/s counts payload bytes (10^6).
   --buffer-capacity N   producer buffer_capacity (default 1048576)
   --max-in-flight N     consumer max_in_flight (default 65536)
   --stall-seconds N     fail a round after N seconds without progress (default 30)
-  --metrics M           off, prometheus (exporter installed) or ab (both per round, with
-                        the with/without ratio; needs -DUNIMQ_WITH_PROMETHEUS=ON) (default off)
+  --metrics M           off, prometheus (exporter installed) or ab (both per round, in
+                        alternating order, with the with/without ratio of the medians; needs
+                        -DUNIMQ_WITH_PROMETHEUS=ON) (default off)
 )";
 
 constexpr std::array<std::string_view, 10> kValueFlags = {

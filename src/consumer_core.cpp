@@ -249,6 +249,15 @@ void ConsumerCore::flush_settlements(
   if (!acks.empty() || !nacks.empty()) {
     metrics_.held(-static_cast<double>(acks.size() + nacks.size()));
   }
+  if (metrics_.active()) {
+    // Two buffers trade places so neither loses its capacity.
+    process_reported_.clear();
+    {
+      std::lock_guard lock(mutex_);
+      process_reported_.swap(process_took_);
+    }
+    metrics_.succeeded(process_reported_);
+  }
   try {
     if (!acks.empty()) receiver_->ack(acks);
     // Nacks are grouped by delay so each distinct delay is one driver call.
@@ -471,18 +480,19 @@ void ConsumerCore::process(const DeliveryPtr& d) {
       error_type = "unknown";
     }
     current_consumer = nullptr;
+    double took = 0;
     if (metrics_.active()) {
-      if (outcome == Outcome::success) {
-        metrics_.completed(std::exception_ptr{}, Clock::now() - started);
-      } else {
-        metrics_.failed(error_type, Clock::now() - started);
-      }
+      took = std::chrono::duration<double>(Clock::now() - started).count();
+      if (outcome != Outcome::success) metrics_.failed(error_type, Clock::now() - started);
     }
     // The handler counts as active until its outcome is queued for the poll thread, so stop()
     // cannot close the receiver between the handler's return and its ack.
     const auto retry_in_lane = settle(d, outcome, error);
     {
       std::lock_guard lock(mutex_);
+      // Successes reach the sink in batches, from the poll thread (flush_settlements): handlers
+      // on several threads would otherwise contend on the histogram's lock per message.
+      if (metrics_.active() && outcome == Outcome::success) process_took_.push_back(took);
       --active_handlers_;
     }
     cv_.notify_all();

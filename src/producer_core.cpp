@@ -333,6 +333,9 @@ void ProducerCore::wake_waiters() {
 }
 
 void ProducerCore::finish(Entry& entry, const PublishResult& result) {
+  if (metrics_.active()) {
+    metrics_.completed(result.error, Clock::now() - (entry.deadline - options_.publish_timeout));
+  }
   if (result.ok() && result.receipt.topic.empty()) {
     PublishResult named = result;
     named.receipt.topic = topic_;
@@ -351,6 +354,7 @@ void ProducerCore::finish(Entry& entry, const PublishResult& result) {
 
 void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done) {
   if (done.empty()) return;
+  if (metrics_.active()) measure(done);
   // Drivers may leave the receipt's topic empty; one result object carries it for the whole
   // batch instead of a string copy per message.
   PublishResult named;
@@ -377,11 +381,23 @@ void ProducerCore::finish_all(std::vector<std::pair<Entry, PublishResult>>& done
   done.clear();
 }
 
-void ProducerCore::call_back(Entry& entry, const PublishResult& result) {
-  if (metrics_.active()) {
+void ProducerCore::measure(const std::vector<std::pair<Entry, PublishResult>>& done) {
+  const auto now = Clock::now();
+  std::vector<double> took;
+  took.reserve(done.size());
+  for (const auto& [entry, result] : done) {
     // The deadline is the publish time plus the publish timeout.
-    metrics_.completed(result.error, Clock::now() - (entry.deadline - options_.publish_timeout));
+    const auto elapsed = now - (entry.deadline - options_.publish_timeout);
+    if (result.ok()) {
+      took.push_back(std::chrono::duration<double>(elapsed).count());
+    } else {
+      metrics_.completed(result.error, elapsed);
+    }
   }
+  metrics_.succeeded(took);
+}
+
+void ProducerCore::call_back(Entry& entry, const PublishResult& result) {
   try {
     if (entry.done) entry.done(result);
   } catch (const std::exception& e) {

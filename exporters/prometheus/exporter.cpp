@@ -7,8 +7,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <span>
+#include <vector>
 
 #include "unimq/error.hpp"
 #include "unimq/prometheus.hpp"
@@ -79,11 +82,32 @@ class GaugeRecorder final : public MetricsSink::Recorder {
 
 class HistogramRecorder final : public MetricsSink::Recorder {
  public:
-  explicit HistogramRecorder(prom::Histogram& h) : h_(h) {}
+  HistogramRecorder(prom::Histogram& h, const prom::Histogram::BucketBoundaries& bounds)
+      : h_(h), bounds_(bounds) {}
   void add(double value) noexcept override { h_.Observe(value); }
+  // Bins the batch here and hands it over in one ObserveMultiple: one lock of the histogram's
+  // mutex per batch instead of one per value. Bins as Observe does: the first bucket whose
+  // upper bound is >= the value, the last (+Inf) when none is.
+  void add_each(std::span<const double> values) noexcept override {
+    if (values.empty()) return;
+    try {
+      std::vector<double> increments(bounds_.size() + 1, 0.0);
+      double sum = 0;
+      for (const double value : values) {
+        const auto bucket =
+            std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+        increments[static_cast<std::size_t>(bucket)] += 1;
+        sum += value;
+      }
+      h_.ObserveMultiple(increments, sum);
+    } catch (...) {
+      // Out of memory for the bins: the batch is not recorded; metrics never fail a publish.
+    }
+  }
 
  private:
   prom::Histogram& h_;
+  const prom::Histogram::BucketBoundaries& bounds_;
 };
 
 }  // namespace
@@ -151,7 +175,8 @@ std::shared_ptr<MetricsSink::Recorder> Exporter::recorder(Instrument which,
                       .Help(help)
                       .Register(*impl_->registry);
       }
-      return std::make_shared<HistogramRecorder>(family->Add(labels, duration_buckets()));
+      return std::make_shared<HistogramRecorder>(family->Add(labels, duration_buckets()),
+                                                 duration_buckets());
     }
   }
   return nullptr;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 namespace unimq {
@@ -41,7 +42,7 @@ struct MetricAttributes {
 
 /// Receives the measurements. The pipelines ask for one Recorder per instrument and attribute
 /// set when a producer or consumer is created (and on the first error of each type), then call
-/// only Recorder::add per event. Thread-safe.
+/// only Recorder::add per event, or Recorder::add_each per batch of events. Thread-safe.
 class MetricsSink {
  public:
   /// One instrument with fixed attributes.
@@ -50,6 +51,12 @@ class MetricsSink {
     virtual ~Recorder() = default;
     /// Adds `value` (counters, up-down counters) or records it (histograms). Must not throw.
     virtual void add(double value) noexcept = 0;
+    /// Adds or records every one of `values`, as add() on each would. The pipelines report the
+    /// durations of a batch of publishes or handler calls in one call; the default calls add()
+    /// per value, a sink overrides it to take its lock once per batch. Must not throw.
+    virtual void add_each(std::span<const double> values) noexcept {
+      for (const double value : values) add(value);
+    }
   };
   virtual ~MetricsSink() = default;
   /// The recorder for `which` with `attributes`; may return the same one for equal requests.

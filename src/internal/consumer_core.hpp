@@ -116,6 +116,8 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   std::vector<driver::AckToken> acks_;
   std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>> nacks_;
   std::multimap<Clock::time_point, DeliveryPtr> local_redeliveries_;
+  std::vector<double> process_took_;      // successful handler durations (s) not yet reported
+  std::vector<double> process_reported_;  // the poll thread's: the batch being reported
   std::uint32_t in_flight_ = 0;
   std::uint32_t active_handlers_ = 0;
   std::uint32_t handlers_left_running_ = 0;  // a handler that called stop() itself

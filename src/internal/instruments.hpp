@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 
 #include "unimq/metrics.hpp"
@@ -26,6 +27,13 @@ class Instruments {
   Instruments(const std::string& system, const std::string& topic, const std::string& group,
               const char* operation);
 
+  /// Publishes or handler calls succeeded, one per entry of `seconds` (how long each took):
+  /// one count and one histogram batch for all of them.
+  void succeeded(std::span<const double> seconds) noexcept {
+    if (seconds.empty()) return;
+    add(ok_, static_cast<double>(seconds.size()));
+    if (duration_ok_) duration_ok_->add_each(seconds);
+  }
   /// One publish or handler call finished after `took`; `error` is null on success.
   void completed(const std::exception_ptr& error, Duration took);
   /// A publish or handler call failed with an error of type `error_type` after `took`.

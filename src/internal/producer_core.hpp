@@ -73,6 +73,10 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   // Wakes blocked publishers and the sender thread if settling made that necessary.
   void wake_waiters();
   void finish_all(std::vector<std::pair<Entry, PublishResult>>& done);
+  // Reports a batch of completions to the metrics with one clock read, before any callback
+  // runs (a caller woken by its future finds its publish counted).
+  void measure(const std::vector<std::pair<Entry, PublishResult>>& done);
+  // Runs the entry's callback; a throwing callback is logged.
   void call_back(Entry& entry, const PublishResult& result);
   Clock::time_point next_wakeup() const;
   void finish(Entry& entry, const PublishResult& result);

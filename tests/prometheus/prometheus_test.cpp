@@ -6,7 +6,9 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "metrics_scenario.hpp"
 #include "nats_process.hpp"  // http_get()
@@ -95,6 +97,30 @@ TEST_F(PrometheusExporter, ScrapeShowsExactCountsThroughRedisStreams) {
       "prom-orders-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   run_metrics_scenario(url, topic);
   expect_exact_counts(scrape(), "redis", topic);
+}
+
+// The pipelines hand the exporter batches of durations (add_each); the batch must land in the
+// buckets, count and sum that one Observe per value gives, bucket bounds included.
+TEST_F(PrometheusExporter, ABatchOfDurationsScrapesAsTheSameValuesOneByOne) {
+  const std::vector<double> values{0, 0.001, 0.005, 0.0050001, 0.25, 0.3, 10, 11, 11};
+  MetricAttributes one_by_one{"memory", "one-by-one", "", "process", ""};
+  MetricAttributes batched = one_by_one;
+  batched.destination = "batched";
+  auto single = exporter_->recorder(Instrument::process_duration, one_by_one);
+  for (const double v : values) single->add(v);
+  exporter_->recorder(Instrument::process_duration, batched)->add_each(values);
+
+  std::istringstream lines(scrape());
+  std::vector<std::string> expected, got;
+  for (std::string line; std::getline(lines, line);) {
+    if (auto at = line.find("\"one-by-one\""); at != std::string::npos) {
+      expected.push_back(line.replace(at, 12, "\"batched\""));
+    } else if (line.find("\"batched\"") != std::string::npos) {
+      got.push_back(line);
+    }
+  }
+  ASSERT_EQ(expected.size(), 17u);  // 15 buckets (+Inf included), _count, _sum
+  EXPECT_EQ(got, expected);
 }
 
 TEST(PrometheusConfig, YamlMetricsListenServesTheEndpoint) {
