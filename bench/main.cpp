@@ -1,9 +1,11 @@
-// unimq-bench: publish and publish -> consume throughput through the SDK against one broker URL.
-// Prints a table (unless --json-only), then one JSON line per round and per median.
+// unimq-bench: publish, publish -> consume and latency through the SDK, and through the broker's
+// raw C client, against one broker URL. Prints a table (unless --json-only), then one JSON line
+// per round, per median and per unimq/raw (or metrics on/off) comparison.
 #include <algorithm>
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,32 +13,35 @@
 
 #include <unistd.h>
 
+#include "impl.hpp"
 #include "options.hpp"
 #include "report.hpp"
-#include "throughput.hpp"
-#include "unimq/client.hpp"
 #include "unimq/metrics.hpp"
+#include "workloads.hpp"
 #ifdef UNIMQ_BENCH_PROMETHEUS
 #include "unimq/prometheus.hpp"
 #endif
 
 namespace {
 
+using unimq::bench::Impl;
 using unimq::bench::Measurement;
+using unimq::bench::Options;
 
-// Unique per run, so a durable broker never feeds an earlier run's leftovers into this one. Rounds
-// share the topic (each consumer starts at the end of it): the memory broker keeps every topic
-// until the process exits, and one topic per round would multiply its retained messages.
-std::string topic_name(const char* workload) {
+// Unique per run and implementation, so a durable broker never feeds an earlier run's leftovers
+// into this one. Rounds share a topic (each subscription starts at its end): the memory broker
+// keeps every topic until the process exits, and one topic per round would multiply what it
+// retains.
+std::string topic_name(const std::string& impl, const std::string& workload, std::size_t size) {
   const auto stamp = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-  return std::string("unimq-bench.") + workload + "." + std::to_string(getpid()) + "." +
-         std::to_string(stamp);
+  return "unimq-bench." + impl + "." + workload + "." + std::to_string(size) + "." +
+         std::to_string(getpid()) + "." + std::to_string(stamp);
 }
 
 // The sink of `--metrics prometheus|ab`: the Prometheus exporter on a free loopback port.
-std::shared_ptr<unimq::MetricsSink> prometheus_sink(const unimq::bench::Options& o) {
+std::shared_ptr<unimq::MetricsSink> prometheus_sink(const Options& o) {
   if (o.metrics == "off") return nullptr;
 #ifdef UNIMQ_BENCH_PROMETHEUS
   return std::make_shared<unimq::prometheus::Exporter>("127.0.0.1:0");
@@ -46,66 +51,85 @@ std::shared_ptr<unimq::MetricsSink> prometheus_sink(const unimq::bench::Options&
 #endif
 }
 
-int run(const unimq::bench::Options& o) {
+// One implementation with metrics on or off; a round runs every pass.
+struct Pass {
+  Impl* impl;
+  bool metrics_on;
+};
+
+std::vector<std::string> workloads_of(const Options& o) {
+  if (o.workload != "all") return {o.workload};
+  return {"publish", "publish_consume", "latency"};
+}
+
+Measurement run_workload(Impl& impl, const Options& o, const std::string& workload,
+                         const unimq::bench::Run& run) {
+  if (workload == "publish") return unimq::bench::run_publish(impl, o, run);
+  if (workload == "publish_consume") return unimq::bench::run_publish_consume(impl, o, run);
+  return unimq::bench::run_latency(impl, o, run);
+}
+
+int run(const Options& o) {
   const auto sink = prometheus_sink(o);
-  std::vector<bool> passes;  // metrics on or off, in the order each round runs them
-  if (o.metrics != "prometheus") passes.push_back(false);
-  if (o.metrics != "off") passes.push_back(true);
-  auto client = unimq::Client::connect(o.url);
+  const std::string backend = unimq::bench::backend_of(o.url);
+  std::unique_ptr<Impl> unimq_impl;
+  std::unique_ptr<Impl> raw_impl;
+  if (o.impl != "raw") unimq_impl = unimq::bench::make_unimq_impl(o);
+  if (o.impl != "unimq") {
+    raw_impl = unimq::bench::make_raw_impl(backend, o);
+    if (!raw_impl) {
+      throw std::invalid_argument("--impl " + o.impl + ": no raw client for backend '" + backend +
+                                  "' in this build");
+    }
+  }
+  std::vector<Pass> passes;
+  if (unimq_impl) {
+    if (o.metrics != "prometheus") passes.push_back({unimq_impl.get(), false});
+    if (o.metrics != "off") passes.push_back({unimq_impl.get(), true});
+  }
+  if (raw_impl) passes.push_back({raw_impl.get(), false});
   if (!o.json_only) {
-    std::cout << "unimq-bench: " << client.url() << " (" << client.capabilities().system << "), "
-              << o.messages << " x " << o.size << " B, " << o.rounds << " round(s), batch_size "
+    std::cout << "unimq-bench: " << o.url << " (" << backend << "), impl " << o.impl << ", "
+              << o.messages << " messages per throughput round, " << o.latency_messages << " at "
+              << o.rate << "/s per latency round, " << o.rounds << " round(s), batch_size "
               << o.batch_size << ", buffer_capacity " << o.buffer_capacity << ", max_in_flight "
               << o.max_in_flight << "\n\n";
     unimq::bench::print_table_header(std::cout);
   }
   std::vector<Measurement> results;
-  auto record = [&](Measurement m, unsigned round) {
-    m.round = round;
-    if (!o.json_only) unimq::bench::print_table_row(std::cout, m);
-    std::cout.flush();
-    results.push_back(std::move(m));
-  };
-  const std::string publish_topic = topic_name("publish");
-  const std::string consume_topic = topic_name("publish_consume");
+  std::map<std::string, std::string> topics;  // per pass, workload and size, shared by rounds
   for (unsigned round = 1; round <= o.rounds; ++round) {
-    // A B, then B A: neither pass always runs second (warmer caches, a longer memory log).
+    // A B, then B A: neither pass always runs first (cold caches, a longer memory log).
     if (round > 1) std::reverse(passes.begin(), passes.end());
-    for (const bool metrics_on : passes) {
-      // Producers and consumers take the sink installed when they are created.
-      unimq::set_metrics_sink(metrics_on ? sink : nullptr);
-      auto tagged = [&](Measurement m) {
-        if (metrics_on) m.workload += "+metrics";
-        return m;
-      };
-      if (o.workload != "publish_consume") {
-        record(tagged(unimq::bench::run_publish(client, o, publish_topic)), round);
-      }
-      if (o.workload != "publish") {
-        record(tagged(unimq::bench::run_publish_consume(client, o, consume_topic)), round);
+    for (const std::size_t size : o.sizes) {
+      for (const auto& pass : passes) {
+        // Producers and consumers take the sink installed when they are created.
+        unimq::set_metrics_sink(pass.metrics_on ? sink : nullptr);
+        for (const auto& workload : workloads_of(o)) {
+          const std::string series = pass.impl->name() + (pass.metrics_on ? "+metrics" : "") + "/" +
+                                     workload + "/" + std::to_string(size);
+          auto& topic = topics[series];
+          if (topic.empty()) topic = topic_name(pass.impl->name(), workload, size);
+          auto m = run_workload(*pass.impl, o, workload, {backend, topic, size});
+          if (pass.metrics_on) m.workload += "+metrics";
+          m.round = round;
+          if (!o.json_only) unimq::bench::print_table_row(std::cout, m);
+          std::cout.flush();
+          results.push_back(std::move(m));
+        }
       }
     }
   }
   unimq::set_metrics_sink(nullptr);
   const auto meds = unimq::bench::medians(results);
   if (!o.json_only) {
+    std::cout << '\n';
     for (const auto& m : meds) unimq::bench::print_table_row(std::cout, m);
     std::cout << '\n';
   }
   for (const auto& m : results) std::cout << unimq::bench::to_json(m) << '\n';
   for (const auto& m : meds) std::cout << unimq::bench::to_json(m) << '\n';
-  // With --metrics ab: throughput with the exporter over throughput without, per workload.
-  for (const auto& with : meds) {
-    const auto plus = with.workload.find("+metrics");
-    if (plus == std::string::npos) continue;
-    for (const auto& without : meds) {
-      if (without.workload != with.workload.substr(0, plus)) continue;
-      std::cout << "{\"backend\":\"" << with.backend << "\",\"workload\":\"" << without.workload
-                << "\",\"size\":" << with.size
-                << ",\"metrics_ratio\":" << with.msgs_per_s() / without.msgs_per_s() << "}\n";
-    }
-  }
-  client.close();
+  for (const auto& line : unimq::bench::comparisons(meds)) std::cout << line << '\n';
   return 0;
 }
 

@@ -13,29 +13,39 @@ namespace {
 
 constexpr std::string_view kUsage = R"(usage: unimq-bench [flags]
 
-Publish -> consume throughput through the unimq SDK: one producer, one consumer
-(concurrency 1, auto ack). Rates are measured from the first publish to the last
-message handled ("publish_consume") and, with no consumer, from the first publish
-to the last broker confirmation ("publish"). MB/s counts payload bytes (10^6).
+The same workloads through unimq and, with --impl raw|ab, through the broker's raw C
+client with equal settings (same batching, confirms, acks and prefetch):
+  publish          one publisher, no consumer: first send to last broker confirmation
+  publish_consume  one subscription (one consumer, ack after each message), then one
+                   publisher: first send to last message received
+  latency          --latency-messages sent at --rate per second, each stamped with its
+                   send time: p50/p99/p99.9 of send-to-receive time
+MB/s counts payload bytes (10^6). Each round uses fresh topics.
 
   --url URL             broker URL (default memory://)
-  --messages N          messages per round (default 2000000)
-  --size BYTES          payload size (default 100)
+  --impl I              unimq, raw, or ab (both per round, in alternating order, with the
+                        unimq/raw ratio of the medians) (default unimq)
+  --messages N          messages per throughput round (default 2000000)
+  --size BYTES          payload size (default 100); --sizes 100,1024,65536 runs several
   --rounds N            rounds; the median is reported too (default 3)
   --json-only           print only the JSON lines
-  --workload W          all, publish or publish_consume (default all)
-  --batch-size N        producer batch_size (default 1024)
+  --workload W          all, publish, publish_consume or latency (default all)
+  --rate R              latency: messages per second (default 5000)
+  --latency-messages N  latency: messages per round (default 20000)
+  --batch-size N        producer batch_size (default 1024); raw: the pipeline window
   --buffer-capacity N   producer buffer_capacity (default 1048576)
-  --max-in-flight N     consumer max_in_flight (default 65536)
+  --max-in-flight N     consumer max_in_flight (default 65536); raw: the prefetch
   --stall-seconds N     fail a round after N seconds without progress (default 30)
   --metrics M           off, prometheus (exporter installed) or ab (both per round, in
                         alternating order, with the with/without ratio of the medians; needs
                         -DUNIMQ_WITH_PROMETHEUS=ON) (default off)
 )";
 
-constexpr std::array<std::string_view, 10> kValueFlags = {
-    "--url",        "--messages",        "--size",          "--rounds",        "--workload",
-    "--batch-size", "--buffer-capacity", "--max-in-flight", "--stall-seconds", "--metrics"};
+constexpr std::array<std::string_view, 14> kValueFlags = {
+    "--url",           "--messages",        "--size",       "--sizes",
+    "--rounds",        "--workload",        "--batch-size", "--buffer-capacity",
+    "--max-in-flight", "--stall-seconds",   "--metrics",    "--impl",
+    "--rate",          "--latency-messages"};
 
 template <typename T>
 T parse_number(std::string_view flag, std::string_view text, T min) {
@@ -70,15 +80,36 @@ std::optional<Options> parse_options(int argc, char** argv) {
     if (flag == "--url") {
       o.url = value;
     } else if (flag == "--workload") {
-      if (value != "all" && value != "publish" && value != "publish_consume") {
-        throw std::invalid_argument("--workload: expected all, publish or publish_consume, got '" +
-                                    std::string(value) + "'");
+      if (value != "all" && value != "publish" && value != "publish_consume" &&
+          value != "latency") {
+        throw std::invalid_argument(
+            "--workload: expected all, publish, publish_consume or latency, got '" +
+            std::string(value) + "'");
       }
       o.workload = value;
+    } else if (flag == "--impl") {
+      if (value != "unimq" && value != "raw" && value != "ab") {
+        throw std::invalid_argument("--impl: expected unimq, raw or ab, got '" +
+                                    std::string(value) + "'");
+      }
+      o.impl = value;
+    } else if (flag == "--sizes") {
+      o.sizes.clear();
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        o.sizes.push_back(parse_number<std::size_t>(flag, rest.substr(0, comma), 0));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
+      if (o.sizes.empty()) throw std::invalid_argument("--sizes: expected e.g. 100,1024");
+    } else if (flag == "--rate") {
+      o.rate = static_cast<double>(parse_number<std::uint64_t>(flag, value, 1));
+    } else if (flag == "--latency-messages") {
+      o.latency_messages = parse_number<std::uint64_t>(flag, value, 1);
     } else if (flag == "--messages") {
       o.messages = parse_number<std::uint64_t>(flag, value, 1);
     } else if (flag == "--size") {
-      o.size = parse_number<std::size_t>(flag, value, 0);
+      o.sizes = {parse_number<std::size_t>(flag, value, 0)};
     } else if (flag == "--rounds") {
       o.rounds = parse_number<unsigned>(flag, value, 1);
     } else if (flag == "--batch-size") {

@@ -5,16 +5,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace unimq::bench {
 
 struct Options {
   std::string url = "memory://";
   std::uint64_t messages = 2'000'000;
-  std::size_t size = 100;
+  std::vector<std::size_t> sizes{100};  // payload bytes; every size runs every workload
   unsigned rounds = 3;
   bool json_only = false;
-  // Which workloads run: "all", "publish" or "publish_consume" (one alone is easier to profile).
+  // Which implementations run: "unimq", "raw" (the broker's C client) or "ab" (both, per round).
+  std::string impl = "unimq";
+  // Latency workload: publish rate (msgs/s) and messages per round.
+  double rate = 5000;
+  std::uint64_t latency_messages = 20'000;
+  // Which workloads run: "all", "publish", "publish_consume" or "latency" (one alone is easier
+  // to profile).
   std::string workload = "all";
   // Producer and consumer tuning; defaults chosen for throughput, flags exist so a backend whose
   // sweet spot differs can be measured without recompiling. Measured on memory:// (2 cores):
