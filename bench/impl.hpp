@@ -45,6 +45,10 @@ class Impl {
   virtual ~Impl() = default;
   /// "unimq" or "raw".
   virtual std::string name() const = 0;
+  /// Makes the broker keep what is published to `topic` while nobody subscribes: RabbitMQ
+  /// routes a message only to a bound queue (and unimq's mandatory publish fails without one),
+  /// so there this binds a durable group queue. A no-op elsewhere.
+  virtual void keep(const std::string& topic) { (void)topic; }
   /// A publisher for `topic` (created on the broker when the backend needs that).
   virtual std::unique_ptr<Publisher> publisher(const std::string& topic) = 0;
   /// Subscribes to the messages published to `topic` from now on, one consumer, acknowledging

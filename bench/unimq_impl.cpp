@@ -128,6 +128,17 @@ class UnimqImpl final : public Impl {
   explicit UnimqImpl(const Options& o) : options_(o), client_(Client::connect(o.url)) {}
   ~UnimqImpl() override { client_.close(); }
   std::string name() const override { return "unimq"; }
+  void keep(const std::string& topic) override {
+    if (client_.capabilities().system != "rabbitmq") return;
+    // A group consumer declares its durable queue; stopped, it leaves the queue bound.
+    auto consumer = client_.topic(topic).consumer([] {
+      ConsumerOptions c;
+      c.group = "bench-keep";
+      return c;
+    }());
+    consumer.start([](const Delivery&) {});
+    consumer.stop();
+  }
   std::unique_ptr<Publisher> publisher(const std::string& topic) override {
     return std::make_unique<UnimqPublisher>(client_, topic, options_);
   }

@@ -55,6 +55,7 @@ double quantile_us(const std::vector<std::int64_t>& sorted, double q) {
 }  // namespace
 
 Measurement run_publish(Impl& impl, const Options& o, const Run& run) {
+  impl.keep(run.topic);
   auto publisher = impl.publisher(run.topic);
   const std::string payload(run.size, 'x');
   const auto start = Clock::now();
