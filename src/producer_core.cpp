@@ -6,9 +6,11 @@
 #include <algorithm>
 
 #include "internal/client_core.hpp"
+#include "internal/completion_batch.hpp"
 #include "internal/instruments.hpp"
 #include "internal/log.hpp"
 #include "internal/trace_propagation.hpp"
+#include "unimq/driver/completion_batch.hpp"
 #include "unimq/error.hpp"
 #include "unimq/header_rules.hpp"
 
@@ -31,9 +33,6 @@ std::exception_ptr failure_of(const driver::DriverError& error, const std::strin
 }
 
 namespace {
-
-// The producer whose sender thread is inside sender_->send() on this thread, if any.
-thread_local const ProducerCore* inline_collector = nullptr;
 
 bool retryable(driver::ErrorKind kind) {
   return kind == driver::ErrorKind::retryable || kind == driver::ErrorKind::timeout;
@@ -249,33 +248,24 @@ void ProducerCore::send_batch(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   std::weak_ptr<ProducerCore> weak = weak_from_this();
   const std::size_t batch_size = batch.size();
-  // Completions the driver reports before send() returns (the memory driver reports all of
-  // them) are collected without the lock and settled together: one lock per batch, not per
-  // message.
-  inline_collector = this;
-  sender_->send(
-      topic_, std::move(batch),
-      [weak, first = *first_id, n = batch_size](std::size_t index, driver::SendResult result) {
-        if (auto self = weak.lock(); self && index < n) {
-          self->on_sent(first + index, std::move(result));
-        }
-      });
-  inline_collector = nullptr;
-  if (!inline_results_.empty()) {
-    {
-      std::lock_guard inner(mutex_);
-      for (auto& [id, result] : inline_results_) settle(id, std::move(result), inline_done_);
-    }
-    inline_results_.clear();
-    wake_waiters();
-    finish_all(inline_done_);
+  {
+    // Completions the driver reports before send() returns (the memory driver reports all of
+    // them) are settled together when the scope ends: one lock per batch, not per message.
+    driver::CompletionBatch completions;
+    sender_->send(
+        topic_, std::move(batch),
+        [weak, first = *first_id, n = batch_size](std::size_t index, driver::SendResult result) {
+          if (auto self = weak.lock(); self && index < n) {
+            self->on_sent(first + index, std::move(result));
+          }
+        });
   }
   lock.lock();
 }
 
 void ProducerCore::on_sent(Id id, driver::SendResult result) {
-  if (inline_collector == this) {
-    inline_results_.emplace_back(id, std::move(result));
+  if (completion_batch_open()) {
+    defer_completion(*this, id, std::move(result));
     return;
   }
   std::vector<std::pair<Entry, PublishResult>> done;
@@ -285,6 +275,21 @@ void ProducerCore::on_sent(Id id, driver::SendResult result) {
   }
   wake_waiters();
   finish_all(done);
+}
+
+void ProducerCore::settle_deferred(DeferredResults& results) {
+  std::vector<std::pair<Entry, PublishResult>> done;
+  done.reserve(results.size());
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, result] : results) settle(id, std::move(result), done);
+  }
+  wake_waiters();
+  finish_all(done);
+}
+
+std::shared_ptr<DeferredCompletions> ProducerCore::keep_alive() {
+  return shared_from_this();
 }
 
 void ProducerCore::settle(Id id, driver::SendResult result,

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "unimq/driver/completion_batch.hpp"
+
 namespace unimq::driver {
 
 void SendJob::fail_from(std::size_t from, ErrorKind kind, const std::string& why, bool hand_back) {
@@ -43,7 +45,11 @@ struct SendQueue::State {
           queue.pop_front();
         }
       }
-      round(jobs);
+      {
+        // Every completion of the round reaches its producer in one batch.
+        CompletionBatch completions;
+        round(jobs);
+      }
       jobs.clear();
     }
     std::deque<SendJob> left;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "internal/completion_batch.hpp"
 #include "internal/in_flight_window.hpp"
 #include "internal/instruments.hpp"
 #include "unimq/driver/driver.hpp"
@@ -31,9 +32,14 @@ std::exception_ptr failure_of(const driver::DriverError& error, const std::strin
 
 /// Owns one driver sender and one thread that moves buffered messages to it in batches.
 /// Thread-safe.
-class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
+class ProducerCore : public DeferredCompletions, public std::enable_shared_from_this<ProducerCore> {
  public:
   using Clock = std::chrono::steady_clock;
+
+  /// Settles completions a driver::CompletionBatch collected: one lock for all of them.
+  void settle_deferred(DeferredResults& results) override;
+  /// This producer, kept alive until the batch that holds its completions closes.
+  std::shared_ptr<DeferredCompletions> keep_alive() override;
 
   /// Creates the producer and its sender thread.
   /// `allow_reserved_headers` is for unimq's own producers (dead-lettering), which stamp
@@ -104,10 +110,6 @@ class ProducerCore : public std::enable_shared_from_this<ProducerCore> {
   std::size_t space_waiters_ = 0;       // publishers blocked on a full buffer
   std::int64_t reported_buffered_ = 0;  // what the publish-buffered gauge shows (mutex_)
   bool retry_added_ = false;            // settle() scheduled a retry: the sender thread must look
-  // Sender thread only: completions the driver reports inside sender_->send(), settled as one
-  // batch when it returns.
-  std::vector<std::pair<Id, driver::SendResult>> inline_results_;
-  std::vector<std::pair<Entry, PublishResult>> inline_done_;
   bool closing_ = false;
   bool closed_ = false;
   std::thread thread_;
