@@ -47,7 +47,7 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   static std::shared_ptr<ProducerCore> create(std::shared_ptr<ClientCore> client, std::string topic,
                                               ProducerOptions options,
                                               bool allow_reserved_headers = false);
-  ~ProducerCore();
+  ~ProducerCore() override;
 
   /// Queues `message`; `done` is called exactly once with the outcome.
   void publish(Message message, PublishCallback done);
