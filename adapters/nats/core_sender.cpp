@@ -19,8 +19,16 @@ void publish_round(Shared& shared, std::vector<driver::SendJob>& jobs) {
       natsStatus st = NATS_OK;
       std::string why;
       try {
-        auto msg = to_nats(job.topic, job.batch[i]);
-        st = natsConnection_PublishMsg(shared.nc, msg.get());
+        const Message& m = job.batch[i];
+        if (m.headers().empty() && m.key().empty()) {
+          // Nothing for a header block: publish the bytes without building a natsMsg (an
+          // allocation and a copy per message).
+          st = natsConnection_Publish(shared.nc, job.topic.c_str(), m.payload().data(),
+                                      static_cast<int>(m.payload().size()));
+        } else {
+          auto msg = to_nats(job.topic, m);
+          st = natsConnection_PublishMsg(shared.nc, msg.get());
+        }
         if (st != NATS_OK) why = "nats: publish to '" + job.topic + "' failed: " + status_text(st);
       } catch (const Error& e) {
         st = NATS_ERR;
