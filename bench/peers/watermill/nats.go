@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -10,6 +11,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
+
+// natsURL drops a query (unimq's nats://host:port?jetstream=... URLs), which nats.go does not take.
+func natsURL(url string) string {
+	if i := strings.IndexByte(url, '?'); i >= 0 {
+		return url[:i]
+	}
+	return url
+}
 
 func init() {
 	backends["nats"] = newCoreNATS
@@ -22,11 +31,11 @@ func init() {
 // subscriber is one plain subscription (SubscribersCount 1, no queue group); its handler is
 // serialized by Watermill (the next message waits for the previous one's Ack, a no-op here).
 func newCoreNATS(o *options, logger watermill.LoggerAdapter) (*pubSub, error) {
-	pubConn, err := nats.Connect(o.url, nats.Name("wm-bench-pub"))
+	pubConn, err := nats.Connect(natsURL(o.url), nats.Name("wm-bench-pub"))
 	if err != nil {
 		return nil, err
 	}
-	subConn, err := nats.Connect(o.url, nats.Name("wm-bench-sub"))
+	subConn, err := nats.Connect(natsURL(o.url), nats.Name("wm-bench-sub"))
 	if err != nil {
 		pubConn.Close()
 		return nil, err
@@ -66,11 +75,11 @@ func newCoreNATS(o *options, logger watermill.LoggerAdapter) (*pubSub, error) {
 // handler's Ack with DoubleAck (waits for the server to confirm the ack; Watermill's default),
 // or with a plain Ack under --js-ack-sync=false.
 func newJetStream(o *options, logger watermill.LoggerAdapter) (*pubSub, error) {
-	pubConn, err := nats.Connect(o.url, nats.Name("wm-bench-pub"))
+	pubConn, err := nats.Connect(natsURL(o.url), nats.Name("wm-bench-pub"))
 	if err != nil {
 		return nil, err
 	}
-	subConn, err := nats.Connect(o.url, nats.Name("wm-bench-sub"))
+	subConn, err := nats.Connect(natsURL(o.url), nats.Name("wm-bench-sub"))
 	if err != nil {
 		pubConn.Close()
 		return nil, err
