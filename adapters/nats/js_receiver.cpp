@@ -23,7 +23,13 @@ class JsReceiver final : public driver::Receiver {
       : shared_(std::move(shared)),
         subject_(spec.topic),
         stream_(stream_name(spec.topic)),
-        batch_(std::max<std::size_t>(spec.max_in_flight, 1)) {
+        batch_(std::max<std::size_t>(spec.max_in_flight, 1)),
+        // The server queues a whole pull for this connection at once and drops a client with
+        // more than 64 MiB pending as a slow consumer (then publishes on the connection fail):
+        // a pull asks for at most 4 MiB, or two of the largest messages the server accepts, so
+        // one message always fits.
+        pull_bytes_(std::max<std::int64_t>(std::int64_t{16} << 20,
+                                           2 * natsConnection_GetMaxPayload(shared_->nc) + 4096)) {
     ensure_stream(*shared_, subject_);
     jsOptions jo;
     jsOptions_Init(&jo);
@@ -116,6 +122,7 @@ class JsReceiver final : public driver::Receiver {
     jsFetchRequest req;
     jsFetchRequest_Init(&req);
     req.Batch = static_cast<int>(batch_);
+    req.MaxBytes = pull_bytes_;
     req.NoWait = true;
     req.Expires =
         std::max<std::int64_t>(std::chrono::ceil<milliseconds>(deadline - Clock::now()).count(),
@@ -209,6 +216,7 @@ class JsReceiver final : public driver::Receiver {
   std::deque<driver::Inbound> stash_;  // fetched, not yet handed to the pipeline
   natsMsgList list_{};                 // a fetch's result, while it is moved to stash_
   std::size_t batch_ = 1;              // every fetch asks for this many (see fetch())
+  std::int64_t pull_bytes_ = 0;        // and for at most this many bytes
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ driver::ErrorKind classify(int s) noexcept {
     case NATS_NO_RESPONDERS:  // the stream's server is restarting or electing a leader
     case NATS_SLOW_CONSUMER:
     case NATS_DRAINING:
+    case NATS_INSUFFICIENT_BUFFER:  // the reconnect buffer is full while reconnecting
       return driver::ErrorKind::retryable;
     case NATS_CONNECTION_CLOSED:
       return driver::ErrorKind::closed;

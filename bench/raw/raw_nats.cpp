@@ -2,8 +2,8 @@
 // flush (PING/PONG) per window of batch_size messages as the confirmation; an asynchronous
 // subscription. JetStream: a file-storage stream per topic, js_PublishAsync with 65 536 pending
 // and js_PublishAsyncComplete as the confirmation; an ephemeral pull consumer (deliver new,
-// explicit ack, max_ack_pending = max_in_flight) fetching batches of max_in_flight, each message
-// acked after the handler.
+// explicit ack, max_ack_pending = max_in_flight) fetching batches of max_in_flight (at most
+// 4 MiB), each message acked after the handler.
 #include <nats/nats.h>
 
 #include <atomic>
@@ -151,7 +151,12 @@ class PullSubscription final : public Subscription {
   void pull() {
     while (!stop_) {
       natsMsgList list{};
-      const natsStatus st = natsSubscription_Fetch(&list, sub_, batch_, 100, nullptr);
+      jsFetchRequest req;
+      jsFetchRequest_Init(&req);
+      req.Batch = batch_;
+      req.MaxBytes = pull_bytes_;
+      req.Expires = std::int64_t{100} * 1000000;  // 100 ms
+      const natsStatus st = natsSubscription_FetchRequest(&list, sub_, &req);
       if (st != NATS_OK) continue;  // timeout: nothing within 100 ms
       for (int i = 0; i < list.Count; ++i) {
         natsMsg* m = list.Msgs[i];
@@ -163,6 +168,8 @@ class PullSubscription final : public Subscription {
   }
 
   const int batch_;
+  // As the adapter: at most 4 MiB per pull (the server drops a client with 64 MiB pending).
+  const std::int64_t pull_bytes_ = std::int64_t{4} << 20;
   OnMessage fn_;
   natsSubscription* sub_ = nullptr;
   std::atomic<bool> stop_{false};

@@ -1,7 +1,9 @@
 // A JetStream consumer under load while the producer publishes: every message handled exactly
-// once, three times over. Regression test for cnats 3.4.1's Fetch handing over more messages
-// than its batch (leftovers of expired pulls), which wrote past its array; under the ASan stage
-// of scripts/test that showed as a heap-buffer-overflow within a round or two.
+// once, three times over; and large messages with a wide in-flight window, which must not make
+// the server drop the connection as a slow consumer. Regression test for cnats 3.4.1's Fetch
+// handing over more messages than its batch (leftovers of expired pulls), which wrote past its
+// array; under the ASan stage of scripts/test that showed as a heap-buffer-overflow within a round
+// or two.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -51,6 +53,55 @@ TEST(NatsJetStreamLoad, EveryMessageHandledOnceWhilePublishing) {
     EXPECT_EQ(failed.load(), 0u) << "round " << round;
     EXPECT_EQ(consumer.stats().handled, n) << "round " << round;
   }
+}
+
+// 4 000 messages of 64 KiB (250 MiB) stored first, then consumed with max_in_flight 65 536 on
+// the connection that publishes more. A pull for 65 536 messages had no byte limit, so the
+// server queued all of them for this client, beyond its 64 MiB pending limit, closed the
+// connection as a slow consumer, and publishes made meanwhile failed with "Insufficient Buffer"
+// (found by bench/: JetStream at 64 KiB).
+TEST(NatsJetStreamLoad, LargeMessagesWithAWideWindowKeepTheConnection) {
+  const std::string url = test::broker_url("UNIMQ_TEST_JETSTREAM_URL");
+  if (url.empty()) return;
+  constexpr std::uint64_t n = 4000;
+  auto client = Client::connect(url);
+  auto topic = client.topic(
+      "large-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  auto producer = topic.producer();
+  std::atomic<std::uint64_t> failed{0};
+  const std::string payload(64 * 1024, 'x');
+  auto publish = [&](std::uint64_t count) {
+    for (std::uint64_t i = 0; i < count; ++i) {
+      producer.publish(Message(payload), [&](const PublishResult& r) {
+        if (!r.ok()) ++failed;
+      });
+    }
+  };
+  publish(n);
+  ASSERT_TRUE(producer.flush(60s));
+  std::mutex mu;
+  std::condition_variable cv;
+  std::uint64_t handled = 0;
+  auto consumer =
+      topic.consumer({.group = "large", .max_in_flight = 65536, .start = StartPosition::earliest});
+  consumer.start([&](const Delivery&) {
+    std::lock_guard lock(mu);
+    if (++handled == n + 200) cv.notify_all();
+  });
+  publish(200);
+  ASSERT_TRUE(producer.flush(60s));
+  EXPECT_EQ(failed.load(), 0u);
+  {
+    // A dropped connection costs the unacked messages ack_wait (30 s) before they come back.
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return handled >= n + 200; }))
+        << "handled " << handled << " of " << n + 200;
+  }
+  std::this_thread::sleep_for(200ms);  // a redelivery would show now
+  consumer.stop();
+  EXPECT_EQ(consumer.stats().received, n + 200) << "messages were delivered again";
+  EXPECT_EQ(consumer.stats().handled, n + 200);
+  EXPECT_EQ(consumer.stats().failed, 0u);
 }
 
 }  // namespace
