@@ -30,6 +30,19 @@ expect 0 "$cli" --quiet pub orders tick --count 20 --rate 10
 ((SECONDS - start >= 1)) || fail "--rate 10 sent 20 messages in under a second"
 [[ -z $err ]] || fail "--quiet printed: $err"
 
+step "pub -f: a progress bar with rate and ETA only when stderr is a terminal, none with --quiet"
+seq 1 2000 >"$work/many.txt"
+expect 0 "$cli" pub orders -f "$work/many.txt"
+[[ $err == "pub: 2000 messages confirmed on 'orders'" ]] || fail "a progress bar on a pipe: $err"
+# script(1) (util-linux) runs the command on a pseudo-terminal.
+script -qec "'$cli' pub orders -f '$work/many.txt' --rate 2000" /dev/null >"$work/tty" 2>&1 ||
+  fail "pub on a terminal failed: $(cat "$work/tty")"
+grep -qE $'\r.*pub orders \\[#+\\.*\\] [0-9]+/2000 [0-9]+/s ETA [0-9]+s' "$work/tty" ||
+  fail "no progress bar on a terminal: $(cat -v "$work/tty")"
+script -qec "'$cli' --quiet pub orders -f '$work/many.txt'" /dev/null >"$work/tty" 2>&1 ||
+  fail "pub --quiet on a terminal failed: $(cat "$work/tty")"
+[[ ! -s "$work/tty" ]] || fail "--quiet printed on a terminal: $(cat -v "$work/tty")"
+
 step "sub: -e ends after --idle; -n not reached is a timeout (4)"
 expect 0 "$cli" sub orders -e --idle 0.3
 [[ -z $out ]] || fail "a fresh in-process broker delivered: $out"
