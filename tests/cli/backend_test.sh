@@ -211,7 +211,7 @@ contains "$out" "unimq-dlq-topic: $topic" "dlq show"
 contains "$out" $'payload (3 bytes):\nm-3' "dlq show"
 # By the original message id, unless that is also a dead letter's id (JetStream: both are
 # stream sequences), which wins.
-if ! jq -e --arg id "$original" 'select(.id == $id)' <<<"$listed" >/dev/null; then
+if [[ $(jq -s --arg id "$original" 'any(.[]; .id == $id)' <<<"$listed") == false ]]; then
   expect 0 "$cli" dlq show --idle "$idle" "$topic" "$original" --json
   [[ $(jq -r .payload <<<"$out") == m-3 ]] || fail "show by original id: $out"
 fi
