@@ -9,6 +9,11 @@ source "$here/lib.sh"
 backend=$1
 url=$(broker_url "$2")
 seed=$3
+# A JetStream pull still open when a command stops can have fetched messages it never handed
+# over; they come back after ack_wait (30 s by default), so the next command could miss them for
+# that long. 3 s keeps back-to-back commands exact (each dlq read lasts at least its 2 s idle
+# time) while held messages are renewed ("in progress") every second.
+[[ $backend == jetstream ]] && url=$(with_option "$url" ack_wait=3s)
 export UNIMQ_URL=$url
 # host:port of the URL, for the broker's own tools.
 hostport=$(printf '%s\n' "$url" | sed -E 's#^[a-z]+://([^@/]*@)?([^/?,]*).*#\2#')
