@@ -71,7 +71,10 @@ void register_adapter(AdapterInfo info) {
   }
 }
 
-std::unique_ptr<Connection> open_connection(const BrokerUrl& url) {
+namespace {
+
+// The adapter serving `url`, after checking its scheme and options; ConfigError otherwise.
+std::shared_ptr<const AdapterInfo> checked_adapter(const BrokerUrl& url) {
   register_builtin_adapters();
   std::shared_ptr<const AdapterInfo> info;
   std::vector<std::string> schemes;
@@ -94,7 +97,17 @@ std::unique_ptr<Connection> open_connection(const BrokerUrl& url) {
                         info->name + "; accepted: " + join(accepted));
     }
   }
-  return info->connect(url);
+  return info;
+}
+
+}  // namespace
+
+void check_url(const BrokerUrl& url) {
+  (void)checked_adapter(url);
+}
+
+std::unique_ptr<Connection> open_connection(const BrokerUrl& url) {
+  return checked_adapter(url)->connect(url);
 }
 
 std::vector<std::string> adapter_names() {

@@ -24,6 +24,11 @@ struct AdapterInfo {
 /// Registers an adapter; a scheme registered twice keeps the latest. Thread-safe.
 void register_adapter(AdapterInfo info);
 
+/// Checks that an adapter linked into this program serves `url`'s scheme and accepts each of its
+/// options, without connecting (option values are checked when connecting). Throws ConfigError
+/// naming the scheme (and the available ones) or the option (and the accepted ones).
+void check_url(const BrokerUrl& url);
+
 /// Checks `url` against its adapter's accepted options and opens a connection. Throws
 /// ConfigError for an unknown scheme (listing the known ones) or an unknown option.
 std::unique_ptr<Connection> open_connection(const BrokerUrl& url);
