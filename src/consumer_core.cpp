@@ -41,8 +41,11 @@ std::string utc_now_rfc3339() {
 }
 
 std::atomic<int> pending_signal{0};
-extern "C" void on_stop_signal(int sig) {
+// C linkage for sigaction, internal linkage so no application symbol can clash with it.
+extern "C" {
+static void on_stop_signal(int sig) {
   pending_signal.store(sig);
+}
 }
 
 }  // namespace
