@@ -9,6 +9,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,7 @@ class DlqReader {
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::deque<Delivery> pending_;
+  std::unordered_set<std::string> seen_;  // ids delivered so far: a redelivery is dropped
   std::chrono::steady_clock::time_point last_arrival_;
   std::optional<Consumer> consumer_;
 };

@@ -51,6 +51,10 @@ DlqReader::DlqReader(const Client& client, const DlqOptions& options)
   consumer_.emplace(client.topic(topic).consumer(co));
   consumer_->start([this](const Delivery& d) {
     std::lock_guard lock(mutex_);
+    // A broker may deliver a message again while this reader holds it (JetStream after
+    // ack_wait): counted, shown and replayed once. The copy stays unsettled and goes back to
+    // the broker at stop, when the first copy was already settled or is settled then.
+    if (!d.id().empty() && !seen_.insert(d.id()).second) return;
     pending_.push_back(d);
     last_arrival_ = std::chrono::steady_clock::now();
     arrived_.notify_all();
