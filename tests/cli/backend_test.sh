@@ -141,7 +141,7 @@ case $backend in
     if [[ $backend == jetstream ]]; then
       "$cli" -q sub "$topic" -g mine -e --idle 0.3 # creates the stream and the group
     else
-      start_tail "$topic" "$work/tail" -e --idle 2
+      start_tail "$topic" "$work/tail" -e --idle 5  # idle counts from the last ping; slow under ASan
     fi
     exec {nats}<>"/dev/tcp/$host/$port"
     printf 'CONNECT {"verbose":false}\r\nPUB %s 13\r\nfrom raw PUB!\r\nSUB %s 1\r\nPING\r\n' \
