@@ -278,10 +278,13 @@ kafka_jars() {
       "default-jre-headless (scripts/install-deps does)" >&2
     return 1
   fi
-  (cd "$pom_dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies >&2) || {
+  local out
+  # Quiet Maven still prints colour resets; its output is shown only when it fails.
+  if ! out=$(cd "$pom_dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies 2>&1); then
+    echo "$out" >&2
     echo "brokers: mvn could not fetch the Kafka broker jars (tools/kafka-broker/pom.xml)" >&2
     return 1
-  }
+  fi
   echo "$pom_dir/target/dependency/*"
 }
 
