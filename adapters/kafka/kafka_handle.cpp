@@ -24,9 +24,11 @@ void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) n
     auto* state = static_cast<HandleState*>(rd_kafka_opaque(rk));
     const std::string text = "kafka " + (state != nullptr ? state->name : std::string("client")) +
                              ": " + fac + ": " + buf;
-    if (level <= 3) {
+    // Level 3 (LOG_ERR) is mostly a broker connection failing, which librdkafka retries by
+    // itself: a warning, like the disconnects it reports at level 4.
+    if (level <= 2) {
       detail::log_error(text);
-    } else if (level == 4) {
+    } else if (level <= 4) {
       detail::log_warn(text);
     } else if (level == 5) {
       detail::log_info(text);
@@ -104,9 +106,12 @@ ConfPtr make_conf(const Settings& settings, Role role, HandleState* state) {
   }
   for (const auto& [name, value] : settings.native) {
     if (std::find(managed.begin(), managed.end(), name) != managed.end()) {
-      throw ConfigError(origin + ": property 'kafka." + name +
-                        "' is managed by unimq (hosts come from the URL, the group from the "
-                        "consumer options, offsets are committed once acknowledged)");
+      std::string why = origin;
+      why += ": property 'kafka." + name;
+      why +=
+          "' is managed by unimq (hosts come from the URL, the group from the consumer options, "
+          "offsets are committed once acknowledged)";
+      throw ConfigError(why);
     }
     set(conf.get(), name, value, origin);
   }

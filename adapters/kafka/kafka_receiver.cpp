@@ -17,6 +17,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "commit_metadata.hpp"
@@ -112,6 +113,7 @@ class KafkaReceiver final : public driver::Receiver {
       const auto it = tokens_.find(token);
       if (it == tokens_.end()) continue;  // revoked meanwhile, or acked twice
       watermark_.acked(it->second.partition, it->second.offset);
+      touched_.insert(it->second.partition);
       tokens_.erase(it);
     }
     check_revoke();
@@ -287,11 +289,7 @@ class KafkaReceiver final : public driver::Receiver {
     if (fixed->cnt > 0) {
       // The new group's position, made durable at once: a member taking these partitions over
       // later continues here instead of skipping to a newer end.
-      const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), fixed.get(), 0);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        detail::log_warn("kafka " + handle_state_.name +
-                         ": committing the start position failed: " + rd_kafka_err2str(err));
-      }
+      commit_sync(fixed.get(), "committing the start position");
     }
     detail::log_info("kafka " + handle_state_.name + ": assigned partitions " +
                      partition_names(assigned_) +
@@ -355,8 +353,11 @@ class KafkaReceiver final : public driver::Receiver {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
     try {
       auto* state = static_cast<HandleState*>(opaque);
+      // Served by rd_kafka_consumer_poll on the receiver's thread: the next commit round sends
+      // every partition's offset again, not only those that advanced since.
+      static_cast<KafkaReceiver*>(state->owner)->recommit_ = true;
       detail::log_warn("kafka " + state->name + ": committing offsets failed (" +
-                       rd_kafka_err2str(err) + "); the next commit covers them");
+                       rd_kafka_err2str(err) + "); committing them again");
     } catch (...) {  // NOLINT(bugprone-empty-catch): a log line must never take the process down
     }
   }
@@ -366,17 +367,23 @@ class KafkaReceiver final : public driver::Receiver {
     if (group_.empty()) return;
     const auto now = Clock::now();
     if (!force && now < last_commit_ + settings_.commit_interval) return;
+    if (recommit_) touched_.insert(assigned_.begin(), assigned_.end());
+    if (touched_.empty()) return;
     last_commit_ = now;
-    auto commits = watermark_.take_commits();
-    if (commits.empty()) return;
-    PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(commits.size())));
-    for (const auto& [partition, offset] : commits) {
-      if (assigned_.count(partition) == 0) continue;
-      add_commit(list.get(), partition, offset);
+    recommit_ = false;
+    (void)watermark_.take_commits();
+    // Every partition with an acknowledgement since the last round: its commit offset may not
+    // have moved, but the acknowledged offsets past it (the metadata) did.
+    PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(touched_.size())));
+    for (const auto p : touched_) {
+      if (assigned_.count(p) == 0) continue;
+      if (auto offset = watermark_.commit_offset(p)) add_commit(list.get(), p, *offset);
     }
+    touched_.clear();
     if (list->cnt == 0) return;
     const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), list.get(), 1);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      recommit_ = true;
       detail::log_warn("kafka " + handle_state_.name + ": commit failed: " + rd_kafka_err2str(err));
     }
   }
@@ -391,10 +398,26 @@ class KafkaReceiver final : public driver::Receiver {
       if (auto offset = watermark_.commit_offset(p)) add_commit(list.get(), p, *offset);
     }
     if (list->cnt == 0) return;
-    const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), list.get(), 0);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-      detail::log_warn("kafka " + handle_state_.name + ": final commit failed (" +
-                       rd_kafka_err2str(err) + "); the next owner may read some messages again");
+    // The handover point: a lost final commit means messages read twice.
+    commit_sync(list.get(), "final commit");
+  }
+
+  // Commits synchronously, retrying transient errors (coordinator moving, request timeout)
+  // within the operation timeout.
+  void commit_sync(rd_kafka_topic_partition_list_t* list, const char* what) {
+    const auto deadline = Clock::now() + settings_.operation_timeout;
+    for (std::chrono::milliseconds backoff{20};;
+         backoff = std::min(backoff * 2, std::chrono::milliseconds{500})) {
+      const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), list, 0);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+      if (kind_of(err) != driver::ErrorKind::retryable || Clock::now() + backoff > deadline) {
+        detail::log_warn("kafka " + handle_state_.name + ": " + what + " failed (" +
+                         rd_kafka_err2str(err) + "); some messages may be read again");
+        return;
+      }
+      detail::log_info("kafka " + handle_state_.name + ": " + what + " failed (" +
+                       rd_kafka_err2str(err) + "); retrying");
+      std::this_thread::sleep_for(backoff);
     }
   }
 
@@ -423,6 +446,7 @@ class KafkaReceiver final : public driver::Receiver {
     offsets.erase(offsets.begin());
     watermark_.delivered(msg.partition, msg.offset);
     watermark_.acked(msg.partition, msg.offset);
+    touched_.insert(msg.partition);
     return true;
   }
 
@@ -488,6 +512,8 @@ class KafkaReceiver final : public driver::Receiver {
   std::set<std::int32_t> assigned_;  // partitions whose messages are dispatched
   std::set<std::int32_t> revoking_;  // revoked, waiting for their in-flight handlers
   bool revoke_pending_ = false;      // a revocation (maybe of nothing) awaits its unassign
+  bool recommit_ = false;            // an async commit failed: send every offset again
+  std::set<std::int32_t> touched_;   // partitions with acknowledgements since the last commit
   PartitionsPtr revoke_list_;        // the paused revoked partitions
   Clock::time_point revoke_started_{};
   Clock::time_point last_commit_{};
