@@ -118,6 +118,30 @@ void create_topic(ConnectionState& state, const driver::TopicSpec& topic) {
   await_topic(state.admin.get(), topic.name, timeout);
 }
 
+// Deletes a topic through the Admin API (a client's own reply inbox); waits for the answer.
+void delete_topic_now(ConnectionState& state, const std::string& name) {
+  const auto timeout = state.settings.operation_timeout;
+  std::unique_ptr<rd_kafka_DeleteTopic_t, decltype(&rd_kafka_DeleteTopic_destroy)> del(
+      rd_kafka_DeleteTopic_new(name.c_str()), &rd_kafka_DeleteTopic_destroy);
+  QueuePtr queue(rd_kafka_queue_new(state.admin.get()));
+  rd_kafka_DeleteTopic_t* topics[] = {del.get()};
+  rd_kafka_DeleteTopics(state.admin.get(), topics, 1, nullptr, queue.get());
+  EventPtr ev(rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000));
+  if (!ev) throw TimeoutError("no answer within " + std::to_string(timeout.count()) + " ms");
+  if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw_error(rd_kafka_event_error(ev.get()), "deleting");
+  }
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev.get()), &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      throw_error(e, "deleting");
+    }
+  }
+}
+
 class KafkaConnection final : public driver::Connection {
  public:
   explicit KafkaConnection(std::shared_ptr<ConnectionState> state)
@@ -151,6 +175,18 @@ class KafkaConnection final : public driver::Connection {
       return;
     }
     create_topic(*state_, topic);
+  }
+
+  // A client's reply inbox is a topic like any other; it goes when the client closes.
+  void delete_topic(const std::string& name) noexcept override {
+    if (state_->closed.load() || !state_->settings.declare) return;
+    try {
+      std::lock_guard lock(state_->mu);
+      if (state_->mock != nullptr) return;  // the mock cluster keeps it until it is destroyed
+      delete_topic_now(*state_, name);
+    } catch (const std::exception& e) {
+      detail::log_warn("kafka: could not delete topic '" + name + "': " + e.what());
+    }
   }
 
   std::unique_ptr<driver::Sender> open_sender() override {

@@ -2,6 +2,7 @@
 // rd_kafka_producev (key, headers, payload without a copy); the delivery report of each one
 // completes it on this sender's poll thread. close() purges what the broker has not confirmed,
 // so those messages complete with ErrorKind::closed.
+#include <array>
 #include <condition_variable>
 #include <thread>
 
@@ -101,12 +102,26 @@ class ProducerCore final : public Closable {
         std::lock_guard lock(mu_);
         ++outstanding_;
       }
-      // Payload and key are read from `pending` until its delivery report: no copy.
-      const rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_TOPIC(batch->topic.c_str()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(m.payload().data()), m.payload().size()),
-          RD_KAFKA_V_KEY(m.key().empty() ? nullptr : m.key().data(), m.key().size()),
-          RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+      // Payload and key are read from `pending` until its delivery report: no copy. The array
+      // form, since the RD_KAFKA_V_* macros use a GNU extension -Wpedantic refuses.
+      std::array<rd_kafka_vu_t, 5> fields{};
+      fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      fields[0].u.cstr = batch->topic.c_str();
+      fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
+      fields[1].u.mem.ptr = const_cast<char*>(m.payload().data());
+      fields[1].u.mem.size = m.payload().size();
+      fields[2].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[2].u.mem.ptr = m.key().empty() ? nullptr : const_cast<char*>(m.key().data());
+      fields[2].u.mem.size = m.key().size();
+      fields[3].vtype = RD_KAFKA_VTYPE_HEADERS;
+      fields[3].u.headers = headers.get();
+      fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+      fields[4].u.ptr = pending.get();
+      rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), fields.data(), fields.size())) {
+        err = rd_kafka_error_code(e);
+        rd_kafka_error_destroy(e);
+      }
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         (void)headers.release();  // librdkafka owns them now
         (void)pending.release();  // the delivery report deletes it
