@@ -14,6 +14,8 @@ namespace {
 
 using driver::ErrorKind;
 
+constexpr int purge_all = RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT;
+
 // One send() call: the completion its messages report through.
 struct Batch {
   std::string topic;
@@ -63,20 +65,26 @@ class ProducerCore final : public Closable {
     }
   }
 
+  // Called by the connection's close, the sender's close and its destructor, maybe at once:
+  // one of them purges and joins the poll thread, the others wait for it (a thread joined twice
+  // is undefined behaviour). From a delivery report (the poll thread) it only purges and stops
+  // the loop; the destructor joins.
   void close() override {
-    if (closed_.exchange(true)) {
-      if (poller_.joinable() && poller_.get_id() != std::this_thread::get_id()) poller_.join();
+    if (std::this_thread::get_id() == poller_.get_id()) {
+      if (!closed_.exchange(true)) rd_kafka_purge(rk_.get(), purge_all);
+      stop_.store(true);
       return;
     }
-    // What the broker has not confirmed fails now (ERR__PURGE_*), so nothing waits for a
-    // delivery report that would only come after a reconnect.
-    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    {
+    std::lock_guard close_lock(close_mu_);
+    if (!closed_.exchange(true)) {
+      // What the broker has not confirmed fails now (ERR__PURGE_*), so nothing waits for a
+      // delivery report that would only come after a reconnect.
+      rd_kafka_purge(rk_.get(), purge_all);
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, state_->settings.operation_timeout, [&] { return outstanding_ == 0; });
     }
     stop_.store(true);
-    if (poller_.joinable() && poller_.get_id() != std::this_thread::get_id()) poller_.join();
+    if (poller_.joinable()) poller_.join();
   }
 
  private:
@@ -184,6 +192,7 @@ class ProducerCore final : public Closable {
   std::thread poller_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> stop_{false};
+  std::mutex close_mu_;  // serialises close()
   std::mutex mu_;
   std::condition_variable cv_;
   std::size_t outstanding_ = 0;  // produced, delivery report not yet served; guarded by mu_
