@@ -142,6 +142,7 @@ class KafkaReceiver final : public driver::Receiver {
     } else {
       (void)rd_kafka_consumer_close(rk_.get());
     }
+    ready_.clear();  // messages hold references into the handle: gone before it
     rk_.reset();
     detail::log_debug("kafka " + handle_state_.name + ": closed");
   }
