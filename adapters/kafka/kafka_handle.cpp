@@ -91,6 +91,10 @@ ConfPtr make_conf(const Settings& settings, Role role, HandleState* state) {
       set(conf.get(), "enable.idempotence", "true", origin);
       set(conf.get(), "acks", "all", origin);
       set(conf.get(), "linger.ms", "5", origin);
+      // Messages without a key go to a random partition each, not to one partition per 10 ms
+      // window (librdkafka's sticky default): the members of a group share the work even when
+      // a burst is published within milliseconds.
+      set(conf.get(), "sticky.partitioning.linger.ms", "0", origin);
       break;
     case Role::consumer:
       // A member found dead after 10 s (Kafka's default of 45 s leaves a crashed instance's

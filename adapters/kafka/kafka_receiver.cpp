@@ -331,7 +331,10 @@ class KafkaReceiver final : public driver::Receiver {
   }
 
   void release_revoking() {
-    commit_all(true);
+    // A closing consumer committed everything just before rd_kafka_consumer_close, which serves
+    // this revocation: a second, synchronous commit from inside it could wait for a coordinator
+    // the closing group no longer talks to.
+    if (!closing_) commit_all(true);
     for (const auto p : revoking_) watermark_.forget(p);
     std::erase_if(tokens_,
                   [&](const auto& entry) { return revoking_.count(entry.second.partition) != 0; });
@@ -517,8 +520,8 @@ class KafkaReceiver final : public driver::Receiver {
   std::set<std::int32_t> touched_;   // partitions with acknowledgements since the last commit
   PartitionsPtr revoke_list_;        // the paused revoked partitions
   Clock::time_point revoke_started_{};
-  Clock::time_point last_commit_{};
-  std::deque<MessagePtr> ready_;  // polled, not yet handed out
+  Clock::time_point last_commit_ = Clock::now();  // the first commit waits commit_interval too
+  std::deque<MessagePtr> ready_;                  // polled, not yet handed out
   // Per partition: offsets acknowledged under the previous owner, to skip (commit metadata).
   std::map<std::int32_t, std::set<std::int64_t>> skip_;
   driver::AckWatermark watermark_;
