@@ -69,6 +69,16 @@ std::map<std::int32_t, std::int64_t> AckWatermark::take_commits() {
   return out;
 }
 
+std::vector<std::int64_t> AckWatermark::acked_beyond(std::int32_t partition) const {
+  std::vector<std::int64_t> out;
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) return out;
+  for (const auto& entry : it->second.outstanding) {
+    if (entry.acked) out.push_back(entry.offset);
+  }
+  return out;
+}
+
 std::size_t AckWatermark::pending(std::int32_t partition) const {
   auto it = partitions_.find(partition);
   return it == partitions_.end() ? 0 : it->second.unacked;

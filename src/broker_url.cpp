@@ -205,7 +205,8 @@ class UrlParser {
   void parse_hosts(std::string_view list, BrokerUrl& out) const {
     if (list.empty()) {
       // memory://: the in-process broker needs no host; its "host" is an optional broker name.
-      if (out.scheme == "memory") return;
+      // kafka+mock:// starts librdkafka's in-process mock cluster, which names its own brokers.
+      if (out.scheme == "memory" || out.scheme == "kafka+mock") return;
       fail("no host given, expected " + out.scheme + "://host[:port]");
     }
     std::size_t begin = 0;

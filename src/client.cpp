@@ -150,6 +150,9 @@ Producer Topic::producer(const ProducerOptions& options) const {
 
 Consumer Topic::consumer(const ConsumerOptions& options) const {
   client_->check_open();
+  // With this topic's settings: a consumer started before any producer creates the topic
+  // (Kafka), and would otherwise create it with the defaults.
+  client_->ensure_topic(name_, options_.partitions, options_.replication);
   auto core = detail::ConsumerCore::create(client_, name_, options);
   client_->track(core);
   return Consumer(std::move(core));

@@ -54,7 +54,9 @@ int run(const example::Args& args) {
                  "mode=streams)\n";
     return example::kUnsupported;
   }
-  auto todos = client.topic(example::unique_name("todos"));
+  // Kafka shares a group's work by partition: three instances need at least three partitions
+  // (other brokers ignore the setting).
+  auto todos = client.topic(example::unique_name("todos"), {.partitions = 3});
 
   Seen saved;
   std::array<std::atomic<int>, 3> per_instance{};

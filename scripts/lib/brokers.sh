@@ -4,9 +4,8 @@
 # stop_brokers stops every recorded broker by its PID (never by name: other runs and developers
 # share the machine), waits for it and removes its directory; call it from an EXIT trap.
 # start_<broker> returns non-zero with a message on stderr when its broker does not come up.
-# Adapters that land (Kafka) add their start_<broker> here.
 #
-#   UNIMQ_BROKER_TIMEOUT   seconds a broker may take to answer (default: 20)
+#   UNIMQ_BROKER_TIMEOUT   seconds a broker may take to answer (default: 20; Kafka: at least 60)
 
 broker_pids=()      # "name:pid" of each started broker
 broker_dirs=()      # temporary directories to remove
@@ -265,5 +264,121 @@ start_rabbitmq() {
     return 0
   done
   echo "brokers: rabbitmq-server found no free ports in 3 attempts" >&2
+  return 1
+}
+
+# kafka_jars: fetches the Apache Kafka broker's runtime jars pinned by tools/kafka-broker/pom.xml
+# into tools/kafka-broker/target/dependency (Maven downloads them once into ~/.m2; later runs copy
+# from there, offline) and prints the java class path of them.
+kafka_jars() {
+  local pom_dir
+  pom_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/kafka-broker" && pwd) || return 1
+  if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    echo "brokers: mvn or java not found; install the Debian packages maven and" \
+      "default-jre-headless (scripts/install-deps does)" >&2
+    return 1
+  fi
+  local out
+  # Quiet Maven still prints colour resets; its output is shown only when it fails.
+  if ! out=$(cd "$pom_dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies 2>&1); then
+    echo "$out" >&2
+    echo "brokers: mvn could not fetch the Kafka broker jars (tools/kafka-broker/pom.xml)" >&2
+    return 1
+  fi
+  echo "$pom_dir/target/dependency/*"
+}
+
+# kafka_write_config DIR PORT CONTROLLER_PORT: server.properties and log4j.properties of a
+# single combined KRaft broker+controller whose data lives in DIR. Test settings: replication
+# factor 1 for the internal topics, no initial rebalance delay (a new consumer group is
+# assigned at once instead of after 3 s) and one partition for __consumer_offsets (made on the
+# first group join; 50 partitions would take seconds on a loaded machine).
+kafka_write_config() {
+  local dir=$1 port=$2 cport=$3
+  cat >"$dir/server.properties" <<CONF
+node.id=1
+process.roles=broker,controller
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.quorum.voters=1@127.0.0.1:$cport
+log.dirs=$dir/data
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+CONF
+  cat >"$dir/log4j.properties" <<CONF
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=WARN
+log4j.logger.state.change.logger=WARN
+CONF
+}
+
+# kafka_is_up PORT LOG: our broker logged that it started and answers a metadata request.
+kafka_is_up() {
+  grep -q 'Kafka Server started' "$2" 2>/dev/null &&
+    kcat -b "127.0.0.1:$1" -L -m 5 >/dev/null 2>&1
+}
+
+# start_kafka: one Apache Kafka broker (KRaft, one process that is both broker and controller)
+# from the jars of tools/kafka-broker/pom.xml, data in its own temporary directory, 512 MiB heap.
+# Exports UNIMQ_TEST_KAFKA_URL and UNIMQ_KAFKA_CLASSPATH (the broker's class path, for fault
+# tests that start brokers of their own).
+start_kafka() {
+  local classpath
+  classpath=$(kafka_jars) || return 1
+  if ! command -v kcat >/dev/null; then
+    echo "brokers: kcat not found; install the Debian package kcat (scripts/install-deps does)" >&2
+    return 1
+  fi
+  local dir port cport pid attempt status cluster start=$SECONDS
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-kafka.XXXXXX") || return 1
+  broker_dirs+=("$dir")
+  # A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints),
+  # made here to save a JVM start.
+  cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  for attempt in 1 2 3; do
+    port=$(free_loopback_port) || return 1
+    cport=$(free_loopback_port) || return 1
+    [[ "$cport" != "$port" ]] || continue
+    rm -rf "$dir/data"
+    kafka_write_config "$dir" "$port" "$cport"
+    java -cp "$classpath" -Dlog4j.configuration="file:$dir/log4j.properties" \
+      kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" \
+      >"$dir/format.log" 2>&1 || {
+      echo "brokers: formatting the Kafka log directory failed:" >&2
+      cat "$dir/format.log" >&2
+      return 1
+    }
+    # Not detached (no setsid): if the whole run is killed by its process group, so is the JVM.
+    java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dlog4j.configuration="file:$dir/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
+      -cp "$classpath" kafka.Kafka "$dir/server.properties" </dev/null >"$dir/kafka.log" 2>&1 &
+    pid=$!
+    UNIMQ_BROKER_TIMEOUT=$((${UNIMQ_BROKER_TIMEOUT:-20} > 60 ? ${UNIMQ_BROKER_TIMEOUT:-20} : 60)) \
+      await_broker kafka "$pid" "$dir/kafka.log" kafka_is_up "$port" "$dir/kafka.log"
+    status=$?
+    ((status == 2)) && continue
+    ((status == 0)) || return 1
+    broker_pids+=("kafka:$pid")
+    broker_backends+=(kafka)
+    export UNIMQ_TEST_KAFKA_URL="kafka://127.0.0.1:$port"
+    export UNIMQ_KAFKA_CLASSPATH=$classpath
+    echo "brokers: Apache Kafka $(sed -n 's/.*kafka\.version>\([^<]*\)<.*/\1/p' \
+      "${classpath%/target/dependency/*}/pom.xml") (KRaft) on 127.0.0.1:$port, controller" \
+      ":$cport (pid $pid, dir $dir, up in $((SECONDS - start)) s)"
+    return 0
+  done
+  echo "brokers: kafka found no free ports in 3 attempts" >&2
   return 1
 }

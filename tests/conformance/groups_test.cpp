@@ -7,7 +7,8 @@ namespace {
 
 TEST_P(Conformance, TenThousandMessagesThroughThreeCompetingConsumers) {
   require(caps().consumer_groups, "consumer_groups");
-  auto topic = client().topic(unique("work"));
+  // Three partitions: Kafka shares a group's work by partition (the other brokers ignore this).
+  auto topic = client().topic(unique("work"), {.partitions = 3});
   Collector got;
   std::vector<Consumer> consumers;
   std::array<std::atomic<int>, 3> per_consumer{};

@@ -122,3 +122,19 @@ TEST(AckWatermark, ForgetDropsAPartition) {
   EXPECT_TRUE(w.acked(0, 40));
   EXPECT_EQ(w.commit_offset(0), 41);
 }
+
+TEST(AckWatermark, AckedBeyondListsWhatARestartWouldRepeat) {
+  AckWatermark w;
+  for (std::int64_t o = 10; o < 16; ++o) w.delivered(0, o);
+  EXPECT_TRUE(w.acked_beyond(0).empty());
+  w.acked(0, 10);
+  w.acked(0, 12);
+  w.acked(0, 14);
+  w.acked(0, 15);
+  EXPECT_EQ(w.commit_offset(0), 11);
+  EXPECT_EQ(w.acked_beyond(0), (std::vector<std::int64_t>{12, 14, 15}));
+  w.acked(0, 11);  // the prefix moves over 11 and 12; 13 still holds the rest
+  EXPECT_EQ(w.commit_offset(0), 13);
+  EXPECT_EQ(w.acked_beyond(0), (std::vector<std::int64_t>{14, 15}));
+  EXPECT_TRUE(w.acked_beyond(7).empty());
+}

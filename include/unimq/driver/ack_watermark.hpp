@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <vector>
 
 namespace unimq::driver {
 
@@ -24,6 +25,10 @@ class AckWatermark {
   std::optional<std::int64_t> commit_offset(std::int32_t partition) const;
   /// Commit offsets that advanced since the previous call, by partition.
   std::map<std::int32_t, std::int64_t> take_commits();
+  /// Offsets of `partition` acknowledged beyond the commit offset (behind an unacknowledged
+  /// one), ascending: what a restart from the commit offset would deliver again although it was
+  /// processed. Kafka stores them with the commit so the next reader can skip them.
+  std::vector<std::int64_t> acked_beyond(std::int32_t partition) const;
   /// Messages of `partition` delivered but not yet acknowledged.
   std::size_t pending(std::int32_t partition) const;
   /// Forgets a partition (after it was revoked).

@@ -1,0 +1,230 @@
+// Publishing with librdkafka's idempotent producer. send() hands each message to
+// rd_kafka_producev (key, headers, payload without a copy); the delivery report of each one
+// completes it on this sender's poll thread. close() purges what the broker has not confirmed,
+// so those messages complete with ErrorKind::closed.
+#include <array>
+#include <condition_variable>
+#include <thread>
+
+#include "internal/log.hpp"
+#include "kafka_connection.hpp"
+
+namespace unimq::kafka {
+namespace {
+
+using driver::ErrorKind;
+
+constexpr int purge_all = RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT;
+
+// One send() call: the completion its messages report through.
+struct Batch {
+  std::string topic;
+  driver::SendCompletion done;
+};
+
+// One message handed to librdkafka; owns the bytes librdkafka reads without copying, until the
+// delivery report.
+struct Pending {
+  std::shared_ptr<Batch> batch;
+  std::size_t index = 0;
+  Message message;
+};
+
+class ProducerCore final : public Closable {
+ public:
+  explicit ProducerCore(std::shared_ptr<ConnectionState> state) : state_(std::move(state)) {
+    handle_state_.name = "producer";
+    handle_state_.owner = this;
+    ConfPtr conf = make_conf(state_->settings, Role::producer, &handle_state_);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &ProducerCore::on_delivery);
+    rk_ = make_handle(std::move(conf), RD_KAFKA_PRODUCER);
+    poller_ = std::thread([this] { poll_loop(); });
+  }
+
+  ~ProducerCore() override {
+    close();
+    rk_.reset();
+  }
+
+  ProducerCore(const ProducerCore&) = delete;
+  ProducerCore& operator=(const ProducerCore&) = delete;
+
+  void send(const std::string& topic, std::vector<Message> batch, driver::SendCompletion done) {
+    auto shared = std::make_shared<Batch>(Batch{topic, std::move(done)});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (closed_.load()) {
+        fail(*shared, i, std::move(batch[i]), ErrorKind::closed, "kafka producer is closed");
+        continue;
+      }
+      if (handle_state_.fatal.load()) {
+        fail(*shared, i, std::move(batch[i]), ErrorKind::permanent,
+             "kafka producer hit a fatal error: " + handle_state_.fatal_text());
+        continue;
+      }
+      produce(shared, i, std::move(batch[i]));
+    }
+  }
+
+  // Called by the connection's close, the sender's close and its destructor, maybe at once:
+  // one of them purges and joins the poll thread, the others wait for it (a thread joined twice
+  // is undefined behaviour). From a delivery report (the poll thread) it only purges and stops
+  // the loop; the destructor joins.
+  void close() override {
+    if (std::this_thread::get_id() == poller_.get_id()) {
+      if (!closed_.exchange(true)) rd_kafka_purge(rk_.get(), purge_all);
+      stop_.store(true);
+      return;
+    }
+    std::lock_guard close_lock(close_mu_);
+    if (!closed_.exchange(true)) {
+      // What the broker has not confirmed fails now (ERR__PURGE_*), so nothing waits for a
+      // delivery report that would only come after a reconnect.
+      rd_kafka_purge(rk_.get(), purge_all);
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, state_->settings.operation_timeout, [&] { return outstanding_ == 0; });
+    }
+    stop_.store(true);
+    if (poller_.joinable()) poller_.join();
+  }
+
+ private:
+  static void fail(Batch& batch, std::size_t index, Message message, ErrorKind kind,
+                   const std::string& why) {
+    driver::SendResult result;
+    result.error = driver::DriverError{kind, why};
+    result.message = std::move(message);
+    batch.done(index, std::move(result));
+  }
+
+  void produce(const std::shared_ptr<Batch>& batch, std::size_t index, Message message) {
+    auto pending = std::make_unique<Pending>(Pending{batch, index, std::move(message)});
+    const Message& m = pending->message;
+    const auto deadline = std::chrono::steady_clock::now() + state_->settings.operation_timeout;
+    for (;;) {
+      HeadersPtr headers(rd_kafka_headers_new(m.headers().size()));
+      for (const auto& [name, value] : m.headers()) {
+        rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()),
+                            value.data(), static_cast<ssize_t>(value.size()));
+      }
+      {
+        std::lock_guard lock(mu_);
+        ++outstanding_;
+      }
+      // Payload and key are read from `pending` until its delivery report: no copy. The array
+      // form, since the RD_KAFKA_V_* macros use a GNU extension -Wpedantic refuses.
+      std::array<rd_kafka_vu_t, 5> fields{};
+      fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      fields[0].u.cstr = batch->topic.c_str();
+      fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
+      fields[1].u.mem.ptr = const_cast<char*>(m.payload().data());
+      fields[1].u.mem.size = m.payload().size();
+      fields[2].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[2].u.mem.ptr = m.key().empty() ? nullptr : const_cast<char*>(m.key().data());
+      fields[2].u.mem.size = m.key().size();
+      fields[3].vtype = RD_KAFKA_VTYPE_HEADERS;
+      fields[3].u.headers = headers.get();
+      fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+      fields[4].u.ptr = pending.get();
+      rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), fields.data(), fields.size())) {
+        err = rd_kafka_error_code(e);
+        rd_kafka_error_destroy(e);
+      }
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        (void)headers.release();  // librdkafka owns them now
+        (void)pending.release();  // the delivery report deletes it
+        return;
+      }
+      {
+        std::lock_guard lock(mu_);
+        --outstanding_;
+      }
+      // A full local queue drains as the broker confirms: serve delivery reports here a
+      // moment and try again, until the operation timeout.
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < deadline &&
+          !closed_.load()) {
+        rd_kafka_poll(rk_.get(), 10);
+        continue;
+      }
+      fail(*batch, index, std::move(pending->message), kind_of(err),
+           "kafka: producing to '" + batch->topic + "' failed: " + rd_kafka_err2str(err));
+      return;
+    }
+  }
+
+  // Called by rd_kafka_poll (this sender's poll thread, or a send() waiting on a full queue).
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque) noexcept {
+    (void)rk;
+    auto* self = static_cast<ProducerCore*>(static_cast<HandleState*>(opaque)->owner);
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(msg->_private));
+    if (!pending) return;
+    try {
+      driver::SendResult result;
+      if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        result.receipt.topic = pending->batch->topic;
+        result.receipt.partition = msg->partition;
+        result.receipt.offset = msg->offset;
+        result.receipt.message_id =
+            std::to_string(msg->partition) + "@" + std::to_string(msg->offset);
+      } else {
+        std::string why = "kafka: delivery to '" + pending->batch->topic +
+                          "' failed: " + rd_kafka_err2name(msg->err) + " (" +
+                          rd_kafka_err2str(msg->err) + ")";
+        if (msg->err == RD_KAFKA_RESP_ERR__FATAL) why += ": " + self->handle_state_.fatal_text();
+        result.error = driver::DriverError{kind_of(msg->err), std::move(why)};
+        result.message = std::move(pending->message);
+      }
+      pending->batch->done(pending->index, std::move(result));
+    } catch (const std::exception& e) {
+      detail::log_error(std::string("kafka producer: completing a delivery failed: ") + e.what());
+    }
+    std::lock_guard lock(self->mu_);
+    if (--self->outstanding_ == 0) self->cv_.notify_all();
+  }
+
+  void poll_loop() {
+    while (!stop_.load()) rd_kafka_poll(rk_.get(), 100);
+  }
+
+  std::shared_ptr<ConnectionState> state_;
+  HandleState handle_state_;
+  HandlePtr rk_;
+  std::thread poller_;
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> stop_{false};
+  std::mutex close_mu_;  // serialises close()
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::size_t outstanding_ = 0;  // produced, delivery report not yet served; guarded by mu_
+};
+
+class KafkaSender final : public driver::Sender {
+ public:
+  explicit KafkaSender(std::shared_ptr<ProducerCore> core) : core_(std::move(core)) {}
+  ~KafkaSender() override { core_->close(); }
+  KafkaSender(const KafkaSender&) = delete;
+  KafkaSender& operator=(const KafkaSender&) = delete;
+
+  void send(const std::string& topic, std::vector<Message> batch,
+            driver::SendCompletion on_complete) override {
+    core_->send(topic, std::move(batch), std::move(on_complete));
+  }
+  void close() override { core_->close(); }
+
+ private:
+  std::shared_ptr<ProducerCore> core_;
+};
+
+}  // namespace
+
+std::unique_ptr<driver::Sender> make_sender(const std::shared_ptr<ConnectionState>& state) {
+  auto core = std::make_shared<ProducerCore>(state);
+  {
+    std::lock_guard lock(state->mu);
+    std::erase_if(state->senders, [](const auto& w) { return w.expired(); });
+    state->senders.push_back(core);
+  }
+  return std::make_unique<KafkaSender>(std::move(core));
+}
+
+}  // namespace unimq::kafka

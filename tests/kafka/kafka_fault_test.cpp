@@ -1,0 +1,146 @@
+// kill -9 of a private Kafka broker (KafkaProcess) while 10 000 confirmed publishes are in
+// flight, restart on the same log directory. Label `fault;kafka`.
+#include <atomic>
+#include <future>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "collector.hpp"
+#include "kafka_process.hpp"
+#include "kill_restart_scenario.hpp"
+#include "require_broker.hpp"
+#include "unimq/unimq.hpp"
+
+namespace unimq::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class KafkaFault : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!KafkaProcess::available()) {
+      missing_broker(
+          "java or the Kafka broker jars (" + KafkaProcess::classpath() +
+          ") not found: install the Debian package openjdk-17-jre-headless and run "
+          "`mvn dependency:copy-dependencies` in tools/kafka-broker (scripts/test does)");
+      return;
+    }
+    kafka_.emplace();
+    std::cout << "[ kafka ] broker started in " << kafka_->last_start().count() << " ms"
+              << std::endl;
+  }
+
+  KafkaProcess& kafka() { return *kafka_; }
+
+ private:
+  std::optional<KafkaProcess> kafka_;
+};
+
+// acks=all with one broker means a confirmed record is in the broker's log (the page cache,
+// which a kill -9 of the process does not lose). librdkafka keeps unconfirmed records and sends
+// them again once the broker is back; the idempotent producer lets the broker drop the copies
+// it already had. So every future that succeeded names a record the group consumes, and the
+// consumer that was running resumes by itself (duplicates come only from commits the broker did
+// not get before it died, and are counted).
+TEST_F(KafkaFault, Kill9DuringTenThousandConfirmedPublishesLosesNoAckedMessage) {
+  constexpr int kTotal = 10'000;
+  constexpr int kKillAfter = 2'000;  // confirmed before the kill
+  auto client = Client::connect(kafka().url());
+  auto topic = client.topic("orders", {.partitions = 3});
+  Collector got;
+  auto consumer = topic.consumer({.group = "g", .concurrency = 4});
+  consumer.start([&](const Delivery& d) { got.add(d); });
+  // The outage is a JVM start plus log recovery: seconds. librdkafka retries by itself for up
+  // to message.timeout.ms (300 s); the futures wait long enough for that.
+  auto producer = topic.producer({.publish_timeout = 120s});
+
+  std::vector<std::future<Receipt>> futures(kTotal);
+  std::atomic<int> published{0};
+  std::thread publisher([&] {
+    for (int i = 0; i < kTotal; ++i) {
+      try {
+        futures[static_cast<std::size_t>(i)] = producer.publish(Message(numbered(i)));
+      } catch (...) {
+        futures[static_cast<std::size_t>(i)] = failed_future();
+      }
+      published.store(i + 1, std::memory_order_release);
+      // 10 000 spread over about 40 s, so publishing goes on through the outage (a JVM start
+      // and log recovery: 7 to 17 s measured here) and after it.
+      if (i % 5 == 4) std::this_thread::sleep_for(20ms);
+    }
+  });
+  std::vector<Outcome> outcomes(kTotal);
+  const auto settle_up_to = [&](int end) {
+    for (int i = 0; i < end; ++i) {
+      auto& o = outcomes[static_cast<std::size_t>(i)];
+      if (!o.settled) o = settle(futures[static_cast<std::size_t>(i)]);
+    }
+  };
+  ASSERT_TRUE(eventually([&] { return published.load() >= kKillAfter; }, 60s));
+  settle_up_to(kKillAfter);
+  kafka().kill9();
+  const int killed_at = published.load();
+  const auto killed = Clock::now();
+  kafka().restart();
+  const auto back = Clock::now();
+  const int restarted_at = published.load();
+  const std::size_t consumed_at_restart = got.size();
+  publisher.join();
+  settle_up_to(kTotal);
+
+  std::set<std::string> confirmed;
+  std::map<std::string, int> errors;
+  for (int i = 0; i < kTotal; ++i) {
+    const auto& o = outcomes[static_cast<std::size_t>(i)];
+    if (o.ok) {
+      confirmed.insert(numbered(i));
+    } else {
+      ++errors[o.error];
+    }
+  }
+  const auto missing_of = [&](const std::map<std::string, int>& counts) {
+    std::size_t missing = 0;
+    for (const auto& p : confirmed) missing += counts.contains(p) ? 0 : 1;
+    return missing;
+  };
+  got.wait_until([&] { return missing_of(got.counts()) == 0; }, 90s);
+  const auto all_consumed = Clock::now();
+  EXPECT_TRUE(consumer.running());  // the same consumer, never recreated
+  consumer.stop(5s);
+  const auto counts = got.counts();
+  std::size_t duplicates = 0;
+  for (const auto& [payload, n] : counts) duplicates += static_cast<std::size_t>(n - 1);
+  const std::size_t lost = missing_of(counts);
+  const auto ms = [](auto d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  std::ostringstream report;
+  report << "published " << kTotal << ", confirmed " << confirmed.size() << ", failed "
+         << kTotal - static_cast<int>(confirmed.size()) << " (killed after publish #" << killed_at
+         << ", back after #" << restarted_at << ", down " << ms(back - killed)
+         << " ms), deliveries " << got.size() << ", distinct " << counts.size() << ", duplicates "
+         << duplicates << ", lost " << lost << ", all consumed " << ms(all_consumed - back)
+         << " ms after the restart";
+  for (const auto& [error, n] : errors) report << "\n  failed x" << n << ": " << error;
+  std::cout << "[ kafka kill -9 ] " << report.str() << std::endl;
+  RecordProperty("confirmed", static_cast<int>(confirmed.size()));
+  RecordProperty("duplicates", static_cast<int>(duplicates));
+  RecordProperty("lost", static_cast<int>(lost));
+
+  EXPECT_EQ(lost, 0u) << report.str();
+  EXPECT_EQ(confirmed.size(), static_cast<std::size_t>(kTotal))
+      << "librdkafka retries for 300 s; every publish should be confirmed\n"
+      << report.str();
+  ASSERT_LT(restarted_at, kTotal) << "every publish happened before the broker was back";
+  EXPECT_GT(got.size(), consumed_at_restart) << "nothing consumed after the restart";
+  for (const auto& [payload, n] : counts) {
+    EXPECT_EQ(payload.rfind("m-", 0), 0u) << "foreign payload " << payload;
+  }
+}
+
+}  // namespace
+}  // namespace unimq::test
