@@ -60,6 +60,14 @@ std::optional<std::int64_t> AckWatermark::commit_offset(std::int32_t partition) 
   return it->second.commit;
 }
 
+std::optional<std::int64_t> AckWatermark::resume_offset(std::int32_t partition) const {
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) return std::nullopt;
+  if (it->second.commit) return it->second.commit;
+  if (it->second.outstanding.empty()) return std::nullopt;
+  return it->second.outstanding.front().offset;
+}
+
 std::map<std::int32_t, std::int64_t> AckWatermark::take_commits() {
   std::map<std::int32_t, std::int64_t> out;
   for (auto& [id, p] : partitions_) {

@@ -381,7 +381,7 @@ class KafkaReceiver final : public driver::Receiver {
     PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(touched_.size())));
     for (const auto p : touched_) {
       if (assigned_.count(p) == 0) continue;
-      if (auto offset = watermark_.commit_offset(p)) add_commit(list.get(), p, *offset);
+      if (auto offset = watermark_.resume_offset(p)) add_commit(list.get(), p, *offset);
     }
     touched_.clear();
     if (list->cnt == 0) return;
@@ -399,7 +399,7 @@ class KafkaReceiver final : public driver::Receiver {
     (void)watermark_.take_commits();
     PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
     for (const auto p : revoking ? revoking_ : assigned_) {
-      if (auto offset = watermark_.commit_offset(p)) add_commit(list.get(), p, *offset);
+      if (auto offset = watermark_.resume_offset(p)) add_commit(list.get(), p, *offset);
     }
     if (list->cnt == 0) return;
     // The handover point: a lost final commit means messages read twice.

@@ -8,6 +8,7 @@
 
 #include "internal/log.hpp"
 #include "kafka_connection.hpp"
+#include "unimq/driver/completion_batch.hpp"
 
 namespace unimq::kafka {
 namespace {
@@ -183,7 +184,11 @@ class ProducerCore final : public Closable {
   }
 
   void poll_loop() {
-    while (!stop_.load()) rd_kafka_poll(rk_.get(), 100);
+    while (!stop_.load()) {
+      // One poll serves every delivery report that is ready: they reach the producer together.
+      driver::CompletionBatch completions;
+      rd_kafka_poll(rk_.get(), 100);
+    }
   }
 
   std::shared_ptr<ConnectionState> state_;

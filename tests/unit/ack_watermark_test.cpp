@@ -138,3 +138,20 @@ TEST(AckWatermark, AckedBeyondListsWhatARestartWouldRepeat) {
   EXPECT_EQ(w.acked_beyond(0), (std::vector<std::int64_t>{14, 15}));
   EXPECT_TRUE(w.acked_beyond(7).empty());
 }
+
+// Acks that all lie behind the first delivered offset move no commit, but must still reach the
+// broker with the commit metadata (dlq replay with a filter acked messages 10-19 of 0-19 and
+// the next run on Kafka saw all 20 again).
+TEST(AckWatermark, ResumeOffsetIsTheFirstUnackedBeforeAnyContiguousAck) {
+  AckWatermark w;
+  EXPECT_EQ(w.resume_offset(0), std::nullopt);
+  for (std::int64_t o = 0; o < 20; ++o) w.delivered(0, o);
+  EXPECT_EQ(w.resume_offset(0), 0);
+  for (std::int64_t o = 10; o < 20; ++o) w.acked(0, o);
+  EXPECT_EQ(w.commit_offset(0), std::nullopt);
+  EXPECT_EQ(w.resume_offset(0), 0);
+  EXPECT_EQ(w.acked_beyond(0).size(), 10u);
+  w.acked(0, 0);
+  EXPECT_EQ(w.resume_offset(0), 1);
+  EXPECT_EQ(w.resume_offset(0), w.commit_offset(0));
+}

@@ -23,6 +23,10 @@ class AckWatermark {
   /// The next offset to consume after the highest contiguously acknowledged one, i.e. the
   /// Kafka commit offset; nullopt when nothing of `partition` has been acknowledged yet.
   std::optional<std::int64_t> commit_offset(std::int32_t partition) const;
+  /// Where the next owner of `partition` should resume: commit_offset(), or, while nothing is
+  /// contiguously acknowledged yet, the first offset still unacknowledged (so offsets acked
+  /// beyond it can be committed with it); nullopt when nothing was delivered.
+  std::optional<std::int64_t> resume_offset(std::int32_t partition) const;
   /// Commit offsets that advanced since the previous call, by partition.
   std::map<std::int32_t, std::int64_t> take_commits();
   /// Offsets of `partition` acknowledged beyond the commit offset (behind an unacknowledged
