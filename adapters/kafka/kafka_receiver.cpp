@@ -132,6 +132,10 @@ class KafkaReceiver final : public driver::Receiver {
     closing_ = true;
     if (!group_.empty()) {
       commit_all(false);
+      // A revocation still waiting for its handlers is given up: what they hold goes to the next
+      // owner. Left pending, its paused partition list would keep references into the handle,
+      // and destroying the handle would wait for them forever.
+      if (revoke_pending_) release_revoking();
       // Leaves the group at once (the others rebalance without waiting for a session timeout);
       // the revocation it triggers is served here and released without waiting.
       const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_.get());
@@ -142,7 +146,9 @@ class KafkaReceiver final : public driver::Receiver {
     } else {
       (void)rd_kafka_consumer_close(rk_.get());
     }
-    ready_.clear();  // messages hold references into the handle: gone before it
+    // Messages and partition lists hold references into the handle: gone before it.
+    ready_.clear();
+    revoke_list_.reset();
     rk_.reset();
     detail::log_debug("kafka " + handle_state_.name + ": closed");
   }
