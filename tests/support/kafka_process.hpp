@@ -1,4 +1,5 @@
-// A private Apache Kafka broker per test (KRaft, one process that is broker and controller).
+// A private Apache Kafka broker per test (KRaft, one process that is broker and controller),
+// alone or as a node of a KafkaCluster.
 #pragma once
 
 #include <sys/types.h>
@@ -33,17 +34,34 @@ class KafkaProcess {
   /// Whether java and the broker's jars are there.
   static bool available();
 
+  /// Where a node of a cluster listens and who its peers are (KafkaCluster fills it in).
+  struct Node {
+    int id = 1;                         ///< node.id
+    std::uint16_t port = 0;             ///< client listener on 127.0.0.1
+    std::uint16_t controller_port = 0;  ///< controller listener on 127.0.0.1
+    std::string voters;                 ///< controller.quorum.voters of the whole cluster
+    int replicas = 1;                   ///< default and internal topics' replication factor
+  };
+
   /// Formats a log directory and starts the broker; waits until it accepts connections and has
   /// logged its start (at most 90 s). Throws std::runtime_error with the broker's output when it
   /// does not come up.
   KafkaProcess();
+  /// A node of a cluster: configured and formatted with `cluster_id`, not started. Its peers
+  /// must run too before it reports its start, so start() them all, then await_start() each.
+  KafkaProcess(const Node& node, const std::string& cluster_id);
   /// Stops the broker (SIGTERM, then SIGKILL) and removes its directory.
   ~KafkaProcess();
   KafkaProcess(const KafkaProcess&) = delete;
   KafkaProcess& operator=(const KafkaProcess&) = delete;
 
+  /// A cluster id for StorageTool format: 16 random bytes, URL-safe base64 without padding.
+  static std::string random_cluster_id();
+
   /// The client port on 127.0.0.1; unchanged by restart().
-  std::uint16_t port() const noexcept { return port_; }
+  std::uint16_t port() const noexcept { return node_.port; }
+  /// The node id (1 for a broker alone).
+  int id() const noexcept { return node_.id; }
   /// `kafka://127.0.0.1:<port>`, plus `?<query>` when `query` is not empty.
   std::string url(std::string_view query = {}) const;
   /// `127.0.0.1:<port>`, for kcat and librdkafka.
@@ -55,6 +73,11 @@ class KafkaProcess {
   /// How long the last start or restart took until the broker was ready.
   std::chrono::milliseconds last_start() const noexcept { return last_start_; }
 
+  /// Starts the JVM (of a cluster node) without waiting; throws when it cannot be spawned.
+  void start();
+  /// Waits until the started broker is ready (at most 90 s); throws with its output when not.
+  void await_start();
+
   /// Kills the broker with SIGKILL and reaps it: no shutdown, no flush, connections dropped.
   void kill9();
   /// Starts the broker again with the same ports and log directory (killing it first if it
@@ -65,12 +88,15 @@ class KafkaProcess {
 
  private:
   bool launch(std::string& why);
+  bool spawn(std::string& why);
+  bool await_ready(std::chrono::steady_clock::time_point started, std::string& why);
+  bool format(const std::string& cluster_id, std::string& why) const;
   void write_config() const;
 
   std::filesystem::path dir_;
-  std::uint16_t port_ = 0;
-  std::uint16_t controller_port_ = 0;
+  Node node_;
   ChildProcess server_;
+  std::chrono::steady_clock::time_point spawned_;
   std::chrono::milliseconds last_start_{0};
   int starts_ = 0;
 };
