@@ -232,8 +232,7 @@ class KafkaReceiver final : public driver::Receiver {
       if (tp.offset >= 0) continue;
       std::int64_t low = 0;
       std::int64_t high = 0;
-      const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-          rk_.get(), tp.topic, tp.partition, &low, &high, timeout_ms());
+      const rd_kafka_resp_err_t err = query_watermarks(tp, low, high);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         // librdkafka resolves it when fetching starts (auto.offset.reset follows the start).
         detail::log_warn("kafka " + handle_state_.name + ": offsets of partition " +
@@ -246,6 +245,30 @@ class KafkaReceiver final : public driver::Receiver {
       rd_kafka_topic_partition_list_add(resolved.get(), tp.topic, tp.partition)->offset = tp.offset;
     }
     return resolved;
+  }
+
+  // The partition's oldest and next offsets. A topic created a moment ago can answer "not
+  // leader" for a while after its metadata names a leader: asked again until the operation
+  // timeout. Left unresolved, a new group's start=latest would become "the end whenever
+  // fetching starts", skipping what is published meanwhile.
+  rd_kafka_resp_err_t query_watermarks(const rd_kafka_topic_partition_t& tp, std::int64_t& low,
+                                       std::int64_t& high) {
+    const auto deadline = Clock::now() + settings_.operation_timeout;
+    for (std::chrono::milliseconds backoff{10};;
+         backoff = std::min(backoff * 2, std::chrono::milliseconds{200})) {
+      const auto left = std::max<std::int64_t>(
+          1,
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+      const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+          rk_.get(), tp.topic, tp.partition, &low, &high, static_cast<int>(left));
+      const bool transient = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                             err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                             err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                             err == RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE;
+      if (!transient || Clock::now() + backoff >= deadline) return err;
+      // Nothing to wait on: leadership reaches the partition's broker with no client event.
+      std::this_thread::sleep_for(backoff);
+    }
   }
 
   void assign(rd_kafka_topic_partition_list_t* list) {

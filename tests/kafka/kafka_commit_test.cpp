@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "collector.hpp"
@@ -204,6 +205,34 @@ TEST(KafkaRebalance, RevokedPartitionsAreReleasedOnlyOnceTheirHandlersFinished) 
   for (const auto& [payload, n] : counts) duplicates += n - 1;
   EXPECT_EQ(counts.size(), 40u);
   EXPECT_EQ(duplicates, 0) << "a message in flight at the revocation was delivered again";
+}
+
+// start=latest on a topic created a moment ago: what is published once start() returned is
+// received, on every partition. Right after the creation the partition's broker can still
+// answer "not leader" to the offset query; the start position was then left to "the end
+// whenever fetching starts" and skipped what came first (1 run in 10 of the rebalance test
+// lost a partition's messages).
+TEST(KafkaStart, ANewGroupOnAJustCreatedTopicGetsEverythingPublishedAfterStart) {
+  const std::string url = broker_url("UNIMQ_TEST_KAFKA_URL");
+  if (url.empty()) return;
+  auto client = Client::connect(url);
+  for (int round = 0; round < 20; ++round) {
+    auto topic = client.topic(unique("fresh"), {.partitions = 4});
+    Collector got;
+    auto consumer = topic.consumer({.group = unique("g")});
+    consumer.start([&](const Delivery& d) { got.add(d); });
+    auto producer = topic.producer();
+    std::vector<std::future<Receipt>> receipts;
+    std::set<std::int32_t> partitions;
+    for (int i = 0; i < 40; ++i) {
+      receipts.push_back(producer.publish(Message(std::to_string(i)).key("k" + std::to_string(i))));
+    }
+    for (auto& r : receipts) partitions.insert(r.get().partition.value_or(-1));
+    EXPECT_TRUE(got.wait_for(40, 20s)) << "round " << round << ": " << got.size() << " of 40 over "
+                                       << partitions.size() << " partitions";
+    consumer.stop(5s);
+    if (HasFailure()) break;
+  }
 }
 
 // A consumer stopped while a revocation waits for the messages it holds (manual ack, never
