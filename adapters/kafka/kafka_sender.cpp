@@ -102,7 +102,9 @@ class ProducerCore final : public Closable {
     const Message& m = pending->message;
     const auto deadline = std::chrono::steady_clock::now() + state_->settings.operation_timeout;
     for (;;) {
-      HeadersPtr headers(rd_kafka_headers_new(m.headers().size()));
+      // No header list at all for a message without headers: one allocation per message less,
+      // and the record carries none.
+      HeadersPtr headers(m.headers().empty() ? nullptr : rd_kafka_headers_new(m.headers().size()));
       for (const auto& [name, value] : m.headers()) {
         rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()),
                             value.data(), static_cast<ssize_t>(value.size()));
@@ -122,12 +124,15 @@ class ProducerCore final : public Closable {
       fields[2].vtype = RD_KAFKA_VTYPE_KEY;
       fields[2].u.mem.ptr = m.key().empty() ? nullptr : const_cast<char*>(m.key().data());
       fields[2].u.mem.size = m.key().size();
-      fields[3].vtype = RD_KAFKA_VTYPE_HEADERS;
-      fields[3].u.headers = headers.get();
-      fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
-      fields[4].u.ptr = pending.get();
+      fields[3].vtype = RD_KAFKA_VTYPE_OPAQUE;
+      fields[3].u.ptr = pending.get();
+      std::size_t count = 4;
+      if (headers) {
+        fields[count].vtype = RD_KAFKA_VTYPE_HEADERS;
+        fields[count++].u.headers = headers.get();
+      }
       rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-      if (rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), fields.data(), fields.size())) {
+      if (rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), fields.data(), count)) {
         err = rd_kafka_error_code(e);
         rd_kafka_error_destroy(e);
       }
