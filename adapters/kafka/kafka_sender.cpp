@@ -4,6 +4,7 @@
 // so those messages complete with ErrorKind::closed.
 #include <array>
 #include <condition_variable>
+#include <optional>
 #include <thread>
 
 #include "internal/log.hpp"
@@ -100,7 +101,8 @@ class ProducerCore final : public Closable {
   void produce(const std::shared_ptr<Batch>& batch, std::size_t index, Message message) {
     auto pending = std::make_unique<Pending>(Pending{batch, index, std::move(message)});
     const Message& m = pending->message;
-    const auto deadline = std::chrono::steady_clock::now() + state_->settings.operation_timeout;
+    // Read the clock only once the queue is full: a clock read per message showed in profiles.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
     for (;;) {
       // No header list at all for a message without headers: one allocation per message less,
       // and the record carries none.
@@ -147,8 +149,9 @@ class ProducerCore final : public Closable {
       }
       // A full local queue drains as the broker confirms: serve delivery reports here a
       // moment and try again, until the operation timeout.
-      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < deadline &&
-          !closed_.load()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!deadline) deadline = now + state_->settings.operation_timeout;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && now < *deadline && !closed_.load()) {
         rd_kafka_poll(rk_.get(), 10);
         continue;
       }
