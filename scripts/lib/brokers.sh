@@ -345,8 +345,12 @@ start_kafka() {
   dir=$(mktemp -d "${TMPDIR:-/tmp}/unimq-kafka.XXXXXX") || return 1
   broker_dirs+=("$dir")
   # A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints),
-  # made here to save a JVM start.
-  cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # made here to save a JVM start. One starting with '-' would be read as an option by
+  # StorageTool ("expected one argument"; 1 start in 64 failed so): drawn again.
+  cluster=-
+  while [[ $cluster == -* ]]; do
+    cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   for attempt in 1 2 3; do
     port=$(free_loopback_port) || return 1
     cport=$(free_loopback_port) || return 1

@@ -4,6 +4,7 @@
 
 #include "collector.hpp"
 #include "commit_metadata.hpp"
+#include "kafka_process.hpp"
 #include "kafka_settings.hpp"
 #include "settings_parse.hpp"
 #include "unimq/unimq.hpp"
@@ -147,6 +148,20 @@ TEST(KafkaMock, RoundTripsThroughTheMockCluster) {
   EXPECT_EQ(counts.size(), 300u);
   for (const auto& [payload, n] : counts) EXPECT_EQ(n, 1) << payload;
   for (const auto& m : got.messages()) EXPECT_EQ(m.headers().get("n"), m.payload());
+}
+
+// StorageTool reads a cluster id that starts with '-' as an option and refuses to format; one
+// private broker start in 64 failed so.
+TEST(KafkaProcessClusterId, IsUrlSafeBase64OfSixteenBytesNeverStartingWithADash) {
+  for (int i = 0; i < 10000; ++i) {
+    const std::string id = KafkaProcess::random_cluster_id();
+    ASSERT_EQ(id.size(), 22u);
+    ASSERT_NE(id.front(), '-') << id;
+    ASSERT_EQ(
+        id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos)
+        << id;
+  }
 }
 
 }  // namespace

@@ -49,7 +49,9 @@ std::string KafkaProcess::random_cluster_id() {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::random_device rd;
   std::string out;
-  for (int i = 0; i < 22; ++i) out += alphabet[rd() % 64];
+  // Not '-' first: StorageTool would read the id as an option (1 format in 64 failed so).
+  out += alphabet[rd() % 62];
+  for (int i = 1; i < 22; ++i) out += alphabet[rd() % 64];
   // The last character carries only 2 of the 128 bits: keep its low 4 bits zero.
   out.back() = alphabet[(rd() % 4) * 16];
   return out;
