@@ -17,12 +17,14 @@ class NatsLifecycle : public NatsTest {
   /// Opens, starts and destroys consumers of one topic `cycles` times while two producers
   /// publish to it without pause; the handlers must have run (the flood really reached them).
   void churn_consumers_under_flood(const std::string& url, const std::string& group, int cycles) {
+    // Declared before every consumer whose handler counts into it, so it outlives them all
+    // (the anchor's handler ran into it after it went out of scope: ASan stack-use-after-scope).
+    std::atomic<long> handled{0};
     auto client = Client::connect(url);
     auto topic = client.topic("churn");
     // The JetStream group must exist before the flood so that its consumer has messages to
     // fetch; for core NATS this consumer keeps the subject busy.
     auto anchor = topic.consumer({.group = group});
-    std::atomic<long> handled{0};
     anchor.start([&](const Delivery&) { handled.fetch_add(1); });
 
     std::atomic<bool> stop{false};
@@ -43,6 +45,7 @@ class NatsLifecycle : public NatsTest {
     }  // each consumer is stopped and its subscription freed here, mid-flood
     stop = true;
     for (auto& t : publishers) t.join();
+    anchor.stop(5s);
     EXPECT_GT(handled.load(), 0);
   }
 };
