@@ -106,6 +106,28 @@ bool json_has(const std::string& json, std::string_view field, std::string_view 
   return false;
 }
 
+/// The integer after `"field":` at its first occurrence in `json`; -1 when absent.
+long json_int(const std::string& json, std::string_view field) {
+  const std::string key = "\"" + std::string(field) + "\"";
+  auto at = json.find(key);
+  if (at == std::string::npos) return -1;
+  at = json.find(':', at + key.size());
+  if (at == std::string::npos) return -1;
+  char* end = nullptr;
+  const long v = std::strtol(json.c_str() + at + 1, &end, 10);
+  return end == json.c_str() + at + 1 ? -1 : v;
+}
+
+/// How often `needle` occurs in `haystack`.
+std::size_t occurrences(const std::string& haystack, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +373,7 @@ NatsCluster::NatsCluster(std::size_t size) {
         ok = false;
       }
     }
-    if (ok) return;
+    if (ok && wait_meshed(deadline, why)) return;
     bool taken = false;
     for (auto& n : nodes_) {
       n->kill9();
@@ -368,6 +390,39 @@ NatsCluster::NatsCluster(std::size_t size) {
 }
 
 NatsCluster::~NatsCluster() = default;
+
+bool NatsCluster::wait_meshed(Clock::time_point deadline, std::string& why) const {
+  // /healthz only says a member knows a JetStream meta leader, which a quorum is enough for:
+  // a member can be healthy while a route to another is still being retried (nats-server retries
+  // a refused route once a second), and NATS forwards a message over one route only, so a missing
+  // route loses messages between those two members. The meta leader also needs every peer
+  // current before it can place a stream on all of them.
+  const auto others = static_cast<long>(nodes_.size()) - 1;
+  std::string last;
+  while (Clock::now() < deadline) {
+    bool routed = true;
+    bool placed = others == 0;
+    for (std::size_t i = 0; i < nodes_.size() && routed; ++i) {
+      const auto routez = nodes_[i]->monitor("/routez", 1s);
+      const long routes = routez.status == 200 ? json_int(routez.body, "num_routes") : -1;
+      if (routes != others) {
+        routed = false;
+        last = "member " + std::to_string(i) + " has " + std::to_string(routes) + " of " +
+               std::to_string(others) + " routes";
+      }
+      const auto jsz = nodes_[i]->monitor("/jsz", 1s);
+      if (jsz.status == 200 && json_has(jsz.body, "leader", nodes_[i]->server_name()) &&
+          static_cast<long>(occurrences(jsz.body, "\"current\": true")) == others) {
+        placed = true;
+      }
+    }
+    if (routed && placed) return true;
+    if (routed) last = "the JetStream meta leader does not list every other member as current";
+    std::this_thread::sleep_for(50ms);
+  }
+  why = "the cluster did not become a full mesh in time: " + last;
+  return false;
+}
 
 std::vector<std::string> NatsCluster::client_urls() const {
   std::vector<std::string> out;

@@ -135,8 +135,9 @@ class NatsProcess {
 
 /// A cluster of private nats-servers on loopback, every member routed to every other, JetStream
 /// on in each (distinct server names, one store directory each), one cluster name. The
-/// constructor returns once every member is ready (/healthz 200: routes up and a JetStream meta
-/// leader elected). Members are killed and restarted through node(i).
+/// constructor returns once every member is ready (/healthz 200), every member has a route to
+/// every other and the JetStream meta leader lists all others as current. Members are killed and
+/// restarted through node(i).
 ///
 ///     unimq::test::NatsCluster cluster;              // 3 nodes
 ///     auto client = unimq::Client::connect(cluster.url("jetstream=false"));
@@ -163,6 +164,10 @@ class NatsCluster {
   std::vector<std::size_t> nodes_with_client(std::string_view field, std::string_view value) const;
 
  private:
+  /// Waits until the members form a full mesh (see the class comment); false with `why` when
+  /// the deadline passes first.
+  bool wait_meshed(std::chrono::steady_clock::time_point deadline, std::string& why) const;
+
   std::vector<std::unique_ptr<NatsProcess>> nodes_;
 };
 
