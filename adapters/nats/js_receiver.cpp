@@ -28,7 +28,7 @@ class JsReceiver final : public driver::Receiver {
         // more than 64 MiB pending as a slow consumer (then publishes on the connection fail):
         // a pull asks for at most 4 MiB, or two of the largest messages the server accepts, so
         // one message always fits.
-        pull_bytes_(std::max<std::int64_t>(std::int64_t{16} << 20,
+        pull_bytes_(std::max<std::int64_t>(std::int64_t{4} << 20,
                                            2 * natsConnection_GetMaxPayload(shared_->nc) + 4096)) {
     ensure_stream(*shared_, subject_);
     jsOptions jo;
