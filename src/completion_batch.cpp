@@ -3,6 +3,8 @@
 
 #include "internal/completion_batch.hpp"
 
+#include <utility>
+
 namespace unimq {
 namespace {
 
@@ -18,6 +20,24 @@ struct OpenBatch {
 
 thread_local OpenBatch open_batch;
 
+// A round of thousands of completions grew a fresh vector of results each time (and freed it,
+// so the pages were faulted in again): the last one's storage is kept for the next batch on this
+// thread, up to a bound. Taken with exchange, so a batch opened while one settles gets its own.
+constexpr std::size_t kSpareCapacity = 8192;
+thread_local detail::DeferredResults spare_results;
+
+detail::DeferredResults take_spare() {
+  return std::exchange(spare_results, {});
+}
+
+void offer_spare(detail::DeferredResults& results) {
+  if (results.capacity() > kSpareCapacity || results.capacity() <= spare_results.capacity()) {
+    return;
+  }
+  results.clear();
+  spare_results = std::move(results);
+}
+
 }  // namespace
 
 namespace driver {
@@ -32,7 +52,10 @@ CompletionBatch::~CompletionBatch() {
   // batch open and settles directly, so one pass empties the list.
   auto pending = std::move(open_batch.pending);
   open_batch.pending.clear();
-  for (auto& p : pending) p.to->settle_deferred(p.results);
+  for (auto& p : pending) {
+    p.to->settle_deferred(p.results);
+    offer_spare(p.results);
+  }
 }
 
 }  // namespace driver
@@ -50,7 +73,7 @@ void defer_completion(DeferredCompletions& to, std::uint64_t id, driver::SendRes
       return;
     }
   }
-  auto& p = open_batch.pending.emplace_back(Pending{to.keep_alive(), {}});
+  auto& p = open_batch.pending.emplace_back(Pending{to.keep_alive(), take_spare()});
   p.results.emplace_back(id, std::move(result));
 }
 
