@@ -13,7 +13,7 @@
 
 #include "collector.hpp"
 #include "kafka_cluster.hpp"
-#include "kill_restart_scenario.hpp"
+#include "paced_publisher.hpp"
 #include "require_broker.hpp"
 #include "unimq/unimq.hpp"
 
@@ -84,29 +84,10 @@ TEST_F(KafkaFailover, KillingThePartitionLeaderLosesNoAckedMessageAndKeepsPartit
   consumer.start([&](const Delivery& d) { got.add(d); });
   auto producer = topic.producer({.publish_timeout = 120s});
 
-  std::vector<std::future<Receipt>> futures(kTotal);
-  std::atomic<int> published{0};
-  std::thread publisher([&] {
-    for (int i = 0; i < kTotal; ++i) {
-      try {
-        futures[static_cast<std::size_t>(i)] = producer.publish(Message(numbered(i)));
-      } catch (...) {
-        futures[static_cast<std::size_t>(i)] = failed_future();
-      }
-      published.store(i + 1, std::memory_order_release);
-      // About 20 s in all, so publishing goes on through the failover and after it.
-      if (i % 5 == 4) std::this_thread::sleep_for(10ms);
-    }
-  });
-  std::vector<Outcome> outcomes(kTotal);
-  const auto settle_range = [&](int begin, int end) {
-    for (int i = begin; i < end; ++i) {
-      auto& o = outcomes[static_cast<std::size_t>(i)];
-      if (!o.settled) o = settle(futures[static_cast<std::size_t>(i)]);
-    }
-  };
-  ASSERT_TRUE(eventually([&] { return published.load() >= kKillAfter; }, 60s));
-  settle_range(0, kKillAfter);
+  // About 20 s in all, so publishing goes on through the failover and after it.
+  PacedPublisher publisher(producer, kTotal, 10ms, 5);
+  ASSERT_TRUE(eventually([&] { return publisher.published() >= kKillAfter; }, 60s));
+  publisher.settle_range(0, kKillAfter);
   const int victim = cluster().leader(name, 0);
   ASSERT_GE(victim, 1) << "no leader of partition 0";
   std::set<std::int32_t> led;
@@ -115,41 +96,25 @@ TEST_F(KafkaFailover, KillingThePartitionLeaderLosesNoAckedMessageAndKeepsPartit
   }
   cluster().node(victim).kill9();
   const auto killed = Clock::now();
-  const int killed_at = published.load();
+  const int killed_at = publisher.published();
   const std::size_t consumed_at_kill = got.size();
   // The first publish issued after the kill, confirmed: the producer's failover time.
-  ASSERT_TRUE(eventually([&] { return published.load() > killed_at; }, 10s));
-  settle_range(killed_at, killed_at + 1);
+  ASSERT_TRUE(eventually([&] { return publisher.published() > killed_at; }, 10s));
+  publisher.settle_range(killed_at, killed_at + 1);
   const auto first_confirmed = Clock::now();
   const int new_leader = cluster().leader(name, 0);
   ASSERT_TRUE(got.wait_until([&] { return got.size() > consumed_at_kill + 100; }, 60s))
       << "the consumer received nothing after the kill";
   const auto consuming_again = Clock::now();
-  publisher.join();
-  settle_range(0, kTotal);
-
-  std::set<std::string> confirmed;
-  std::map<std::string, int> errors;
-  for (int i = 0; i < kTotal; ++i) {
-    const auto& o = outcomes[static_cast<std::size_t>(i)];
-    if (o.ok) {
-      confirmed.insert(numbered(i));
-    } else {
-      ++errors[o.error];
-    }
-  }
-  const auto missing_of = [&](const std::map<std::string, int>& counts) {
-    std::size_t missing = 0;
-    for (const auto& p : confirmed) missing += counts.contains(p) ? 0 : 1;
-    return missing;
-  };
-  got.wait_until([&] { return missing_of(got.counts()) == 0; }, 90s);
+  const Tally tally = publisher.tally(kTotal);
+  const auto& confirmed = tally.confirmed;
+  got.wait_until([&] { return tally.missing(got.counts()).empty(); }, 90s);
   EXPECT_TRUE(consumer.running());  // the same consumer, never recreated
   consumer.stop(5s);
   const auto counts = got.counts();
   std::size_t redelivered = 0;
   for (const auto& [payload, n] : counts) redelivered += static_cast<std::size_t>(n - 1);
-  const std::size_t lost = missing_of(counts);
+  const std::size_t lost = tally.missing(counts).size();
 
   // The log itself, read by a new group: every record once, in publish order per partition.
   Audit audit;
@@ -182,7 +147,7 @@ TEST_F(KafkaFailover, KillingThePartitionLeaderLosesNoAckedMessageAndKeepsPartit
          << ", confirmed " << confirmed.size() << ", lost " << lost << ", redelivered to the group "
          << redelivered << "; in the log " << in_log << " records, " << producer_duplicates
          << " duplicates, " << out_of_order << " out of order";
-  for (const auto& [error, n] : errors) report << "\n  failed x" << n << ": " << error;
+  for (const auto& [error, n] : tally.errors) report << "\n  failed x" << n << ": " << error;
   std::cout << "[ kafka failover ] " << report.str() << std::endl;
   RecordProperty("failover_ms", static_cast<int>(ms(first_confirmed - killed)));
   RecordProperty("lost", static_cast<int>(lost));

@@ -9,7 +9,7 @@
 
 #include "collector.hpp"
 #include "kafka_process.hpp"
-#include "kill_restart_scenario.hpp"
+#include "paced_publisher.hpp"
 #include "require_broker.hpp"
 #include "unimq/unimq.hpp"
 
@@ -58,63 +58,28 @@ TEST_F(KafkaFault, Kill9DuringTenThousandConfirmedPublishesLosesNoAckedMessage) 
   // to message.timeout.ms (300 s); the futures wait long enough for that.
   auto producer = topic.producer({.publish_timeout = 120s});
 
-  std::vector<std::future<Receipt>> futures(kTotal);
-  std::atomic<int> published{0};
-  std::thread publisher([&] {
-    for (int i = 0; i < kTotal; ++i) {
-      try {
-        futures[static_cast<std::size_t>(i)] = producer.publish(Message(numbered(i)));
-      } catch (...) {
-        futures[static_cast<std::size_t>(i)] = failed_future();
-      }
-      published.store(i + 1, std::memory_order_release);
-      // 10 000 spread over about 40 s, so publishing goes on through the outage (a JVM start
-      // and log recovery: 7 to 17 s measured here) and after it.
-      if (i % 5 == 4) std::this_thread::sleep_for(20ms);
-    }
-  });
-  std::vector<Outcome> outcomes(kTotal);
-  const auto settle_up_to = [&](int end) {
-    for (int i = 0; i < end; ++i) {
-      auto& o = outcomes[static_cast<std::size_t>(i)];
-      if (!o.settled) o = settle(futures[static_cast<std::size_t>(i)]);
-    }
-  };
-  ASSERT_TRUE(eventually([&] { return published.load() >= kKillAfter; }, 60s));
-  settle_up_to(kKillAfter);
+  // 10 000 spread over about 40 s, so publishing goes on through the outage (a JVM start and
+  // log recovery: 7 to 17 s measured here) and after it.
+  PacedPublisher publisher(producer, kTotal, 20ms, 5);
+  ASSERT_TRUE(eventually([&] { return publisher.published() >= kKillAfter; }, 60s));
+  publisher.settle_range(0, kKillAfter);
   kafka().kill9();
-  const int killed_at = published.load();
+  const int killed_at = publisher.published();
   const auto killed = Clock::now();
   kafka().restart();
   const auto back = Clock::now();
-  const int restarted_at = published.load();
+  const int restarted_at = publisher.published();
   const std::size_t consumed_at_restart = got.size();
-  publisher.join();
-  settle_up_to(kTotal);
-
-  std::set<std::string> confirmed;
-  std::map<std::string, int> errors;
-  for (int i = 0; i < kTotal; ++i) {
-    const auto& o = outcomes[static_cast<std::size_t>(i)];
-    if (o.ok) {
-      confirmed.insert(numbered(i));
-    } else {
-      ++errors[o.error];
-    }
-  }
-  const auto missing_of = [&](const std::map<std::string, int>& counts) {
-    std::size_t missing = 0;
-    for (const auto& p : confirmed) missing += counts.contains(p) ? 0 : 1;
-    return missing;
-  };
-  got.wait_until([&] { return missing_of(got.counts()) == 0; }, 90s);
+  const Tally tally = publisher.tally(kTotal);
+  const auto& confirmed = tally.confirmed;
+  got.wait_until([&] { return tally.missing(got.counts()).empty(); }, 90s);
   const auto all_consumed = Clock::now();
   EXPECT_TRUE(consumer.running());  // the same consumer, never recreated
   consumer.stop(5s);
   const auto counts = got.counts();
   std::size_t duplicates = 0;
   for (const auto& [payload, n] : counts) duplicates += static_cast<std::size_t>(n - 1);
-  const std::size_t lost = missing_of(counts);
+  const std::size_t lost = tally.missing(counts).size();
   const auto ms = [](auto d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   };
@@ -125,7 +90,7 @@ TEST_F(KafkaFault, Kill9DuringTenThousandConfirmedPublishesLosesNoAckedMessage) 
          << " ms), deliveries " << got.size() << ", distinct " << counts.size() << ", duplicates "
          << duplicates << ", lost " << lost << ", all consumed " << ms(all_consumed - back)
          << " ms after the restart";
-  for (const auto& [error, n] : errors) report << "\n  failed x" << n << ": " << error;
+  for (const auto& [error, n] : tally.errors) report << "\n  failed x" << n << ": " << error;
   std::cout << "[ kafka kill -9 ] " << report.str() << std::endl;
   RecordProperty("confirmed", static_cast<int>(confirmed.size()));
   RecordProperty("duplicates", static_cast<int>(duplicates));

@@ -22,38 +22,10 @@
 #include <vector>
 
 #include "collector.hpp"
+#include "paced_publisher.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq::test {
-
-/// How one publish ended.
-struct Outcome {
-  bool settled = false;
-  bool ok = false;
-  std::string error;  // "<code>: <what>" on failure
-};
-
-/// Waits for `f` and records the result; a non-unimq exception is a test failure.
-inline Outcome settle(std::future<Receipt>& f) {
-  Outcome out;
-  out.settled = true;
-  try {
-    f.get();
-    out.ok = true;
-  } catch (const Error& e) {
-    out.error = std::string(to_string(e.code())) + ": " + e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "publish future failed with an exception that is not a unimq::Error: "
-                  << e.what();
-    out.error = std::string("not a unimq::Error: ") + e.what();
-  }
-  return out;
-}
-
-/// The payload of the scenario's publish #i: "m-<i>".
-inline std::string numbered(int i) {
-  return "m-" + std::to_string(i);
-}
 
 /// What the scenario needs from a broker test.
 struct KillRestartHooks {
@@ -97,64 +69,26 @@ inline void run_kill_restart_scenario(const KillRestartHooks& hooks) {
                                             .max_backoff = 500ms,
                                             .jitter = 0.2}});
 
-  std::vector<std::future<Receipt>> futures(kTotal);
-  std::atomic<int> published{0};
-  std::thread publisher([&] {
-    for (int i = 0; i < kTotal; ++i) {
-      try {
-        futures[static_cast<std::size_t>(i)] = producer.publish(Message(numbered(i)));
-      } catch (...) {
-        futures[static_cast<std::size_t>(i)] = failed_future();
-      }
-      published.store(i + 1, std::memory_order_release);
-      std::this_thread::sleep_for(hooks.publish_interval);  // spread them over the outage
-    }
-  });
-
-  std::vector<Outcome> outcomes(kTotal);
-  const auto settle_up_to = [&](int end) {
-    for (int i = 0; i < end; ++i) {
-      auto& o = outcomes[static_cast<std::size_t>(i)];
-      if (!o.settled) o = settle(futures[static_cast<std::size_t>(i)]);
-    }
-  };
+  PacedPublisher publisher(producer, kTotal, hooks.publish_interval);
   // Mid-stream: once the first 300 are confirmed, kill -9 while later ones are in flight.
-  eventually([&] { return published.load(std::memory_order_acquire) >= kKillAfter; }, 60s);
-  settle_up_to(std::min(kKillAfter, published.load(std::memory_order_acquire)));
+  eventually([&] { return publisher.published() >= kKillAfter; }, 60s);
+  publisher.settle_range(0, std::min(kKillAfter, publisher.published()));
   hooks.kill9();
-  const int killed_at = published.load(std::memory_order_acquire);
+  const int killed_at = publisher.published();
   std::this_thread::sleep_for(500ms);
   hooks.restart();
-  const int restarted_at = published.load(std::memory_order_acquire);
-  publisher.join();
-  settle_up_to(kTotal);
-
-  std::set<std::string> confirmed;
-  std::map<std::string, int> errors;
-  int failed_after_restart = 0;
-  for (int i = 0; i < kTotal; ++i) {
-    const auto& o = outcomes[static_cast<std::size_t>(i)];
-    if (o.ok) {
-      confirmed.insert(numbered(i));
-    } else {
-      ++errors[o.error];
-      if (i >= restarted_at) ++failed_after_restart;
-    }
-  }
-  const auto missing_of = [&](const std::map<std::string, int>& counts) {
-    std::vector<std::string> missing;
-    for (const auto& p : confirmed) {
-      if (!counts.contains(p)) missing.push_back(p);
-    }
-    return missing;
-  };
-  got.wait_until([&] { return missing_of(got.counts()).empty(); }, 60s);
+  const int restarted_at = publisher.published();
+  const Tally tally = publisher.tally(restarted_at);
+  const auto& confirmed = tally.confirmed;
+  const auto& errors = tally.errors;
+  const int failed_after_restart = tally.failed_from;
+  got.wait_until([&] { return tally.missing(got.counts()).empty(); }, 60s);
   EXPECT_TRUE(consumer.running());  // the same consumer, never recreated
   const auto stats = consumer.stats();
   consumer.stop(5s);
 
   const auto counts = got.counts();
-  const auto missing = missing_of(counts);
+  const auto missing = tally.missing(counts);
   std::size_t duplicates = 0;
   std::size_t foreign = 0;
   std::size_t consumed_after_restart = 0;
@@ -180,9 +114,8 @@ inline void run_kill_restart_scenario(const KillRestartHooks& hooks) {
                                << report.str();
   EXPECT_EQ(foreign, 0u) << "payloads nobody published were consumed";
   for (int i = 0; i < kKillAfter; ++i) {
-    EXPECT_TRUE(outcomes[static_cast<std::size_t>(i)].ok)
-        << "publish #" << i
-        << " before the kill failed: " << outcomes[static_cast<std::size_t>(i)].error;
+    EXPECT_TRUE(publisher.outcome(i).ok)
+        << "publish #" << i << " before the kill failed: " << publisher.outcome(i).error;
   }
   // The test is only meaningful if publishing went on across the outage and after it.
   ASSERT_LT(restarted_at, kTotal) << "every publish happened before the server was back";
