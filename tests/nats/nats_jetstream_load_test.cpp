@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 
 #include "require_broker.hpp"
@@ -19,38 +20,77 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// A topic no earlier run used: "<prefix>-<clock ticks>".
+std::string fresh_topic(const char* prefix) {
+  return std::string(prefix) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+/// Counts handler calls; wait_for() blocks until a count is reached.
+class HandledCount {
+ public:
+  Handler handler() {
+    return [this](const Delivery&) {
+      std::lock_guard lock(mu_);
+      ++handled_;
+      cv_.notify_all();
+    };
+  }
+  bool wait_for(std::uint64_t n, std::chrono::seconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return handled_ >= n; });
+  }
+  std::uint64_t value() {
+    std::lock_guard lock(mu_);
+    return handled_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t handled_ = 0;
+};
+
+/// Publishes `count` copies of `payload`, counting the publishes whose callback reported failure.
+/// The callbacks share the counter, so they may outlive this object (a producer destroyed after
+/// it completes what it still holds).
+class Publisher {
+ public:
+  explicit Publisher(Producer& producer) : producer_(producer) {}
+  void publish(std::uint64_t count, const std::string& payload) {
+    for (std::uint64_t i = 0; i < count; ++i) {
+      producer_.publish(Message(payload), [failed = failed_](const PublishResult& r) {
+        if (!r.ok()) ++*failed;
+      });
+    }
+  }
+  std::uint64_t failed() const { return failed_->load(); }
+
+ private:
+  Producer& producer_;
+  std::shared_ptr<std::atomic<std::uint64_t>> failed_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
+};
+
 TEST(NatsJetStreamLoad, EveryMessageHandledOnceWhilePublishing) {
   const std::string url = test::broker_url("UNIMQ_TEST_JETSTREAM_URL");
   if (url.empty()) return;
   constexpr std::uint64_t n = 30000;
   for (int round = 0; round < 3; ++round) {
     auto client = Client::connect(url);
-    auto topic = client.topic(
-        "load-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::mutex mu;
-    std::condition_variable cv;
-    std::uint64_t handled = 0;
+    auto topic = client.topic(fresh_topic("load"));
+    HandledCount handled;
     auto consumer = topic.consumer({.max_in_flight = 1024});
-    consumer.start([&](const Delivery&) {
-      std::lock_guard lock(mu);
-      if (++handled == n) cv.notify_all();
-    });
+    consumer.start(handled.handler());
     auto producer = topic.producer();
-    std::atomic<std::uint64_t> failed{0};
-    for (std::uint64_t i = 0; i < n; ++i) {
-      producer.publish(Message("m"), [&](const PublishResult& r) {
-        if (!r.ok()) ++failed;
-      });
-    }
+    Publisher publisher(producer);
+    publisher.publish(n, "m");
     ASSERT_TRUE(producer.flush(60s));
-    {
-      std::unique_lock lock(mu);
-      ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return handled >= n; }))
-          << "round " << round << ": handled " << handled << " of " << n;
-    }
+    ASSERT_TRUE(handled.wait_for(n, 60s))
+        << "round " << round << ": handled " << handled.value() << " of " << n;
     std::this_thread::sleep_for(200ms);  // a duplicate would show now
     consumer.stop();
-    EXPECT_EQ(failed.load(), 0u) << "round " << round;
+    EXPECT_EQ(publisher.failed(), 0u) << "round " << round;
     EXPECT_EQ(consumer.stats().handled, n) << "round " << round;
   }
 }
@@ -65,38 +105,21 @@ TEST(NatsJetStreamLoad, LargeMessagesWithAWideWindowKeepTheConnection) {
   if (url.empty()) return;
   constexpr std::uint64_t n = 4000;
   auto client = Client::connect(url);
-  auto topic = client.topic(
-      "large-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  auto topic = client.topic(fresh_topic("large"));
   auto producer = topic.producer();
-  std::atomic<std::uint64_t> failed{0};
+  Publisher publisher(producer);
   const std::string payload(64 * 1024, 'x');
-  auto publish = [&](std::uint64_t count) {
-    for (std::uint64_t i = 0; i < count; ++i) {
-      producer.publish(Message(payload), [&](const PublishResult& r) {
-        if (!r.ok()) ++failed;
-      });
-    }
-  };
-  publish(n);
+  publisher.publish(n, payload);
   ASSERT_TRUE(producer.flush(60s));
-  std::mutex mu;
-  std::condition_variable cv;
-  std::uint64_t handled = 0;
+  HandledCount handled;
   auto consumer =
       topic.consumer({.group = "large", .max_in_flight = 65536, .start = StartPosition::earliest});
-  consumer.start([&](const Delivery&) {
-    std::lock_guard lock(mu);
-    if (++handled == n + 200) cv.notify_all();
-  });
-  publish(200);
+  consumer.start(handled.handler());
+  publisher.publish(200, payload);
   ASSERT_TRUE(producer.flush(60s));
-  EXPECT_EQ(failed.load(), 0u);
-  {
-    // A dropped connection costs the unacked messages ack_wait (30 s) before they come back.
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return handled >= n + 200; }))
-        << "handled " << handled << " of " << n + 200;
-  }
+  EXPECT_EQ(publisher.failed(), 0u);
+  // A dropped connection costs the unacked messages ack_wait (30 s) before they come back.
+  ASSERT_TRUE(handled.wait_for(n + 200, 20s)) << "handled " << handled.value() << " of " << n + 200;
   std::this_thread::sleep_for(200ms);  // a redelivery would show now
   consumer.stop();
   EXPECT_EQ(consumer.stats().received, n + 200) << "messages were delivered again";
@@ -114,31 +137,16 @@ TEST(NatsJetStreamLoad, LargeMessagesPublishedWhileConsumedKeepTheConnection) {
   if (url.empty()) return;
   constexpr std::uint64_t n = 5000;
   auto client = Client::connect(url);
-  auto topic = client.topic(
-      "busy-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  std::mutex mu;
-  std::condition_variable cv;
-  std::uint64_t handled = 0;
+  auto topic = client.topic(fresh_topic("busy"));
+  HandledCount handled;
   auto consumer = topic.consumer({.group = "busy", .max_in_flight = 65536});
-  consumer.start([&](const Delivery&) {
-    std::lock_guard lock(mu);
-    if (++handled == n) cv.notify_all();
-  });
+  consumer.start(handled.handler());
   auto producer = topic.producer();
-  std::atomic<std::uint64_t> failed{0};
-  const std::string payload(64 * 1024, 'x');
-  for (std::uint64_t i = 0; i < n; ++i) {
-    producer.publish(Message(payload), [&](const PublishResult& r) {
-      if (!r.ok()) ++failed;
-    });
-  }
+  Publisher publisher(producer);
+  publisher.publish(n, std::string(64 * 1024, 'x'));
   ASSERT_TRUE(producer.flush(60s));
-  EXPECT_EQ(failed.load(), 0u);
-  {
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return handled >= n; }))
-        << "handled " << handled << " of " << n;
-  }
+  EXPECT_EQ(publisher.failed(), 0u);
+  ASSERT_TRUE(handled.wait_for(n, 20s)) << "handled " << handled.value() << " of " << n;
   std::this_thread::sleep_for(200ms);  // a redelivery would show now
   consumer.stop();
   EXPECT_EQ(consumer.stats().received, n) << "messages were delivered again";
