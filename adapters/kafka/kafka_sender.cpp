@@ -170,7 +170,6 @@ class ProducerCore final : public Closable {
     try {
       driver::SendResult result;
       if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        result.receipt.topic = pending->batch->topic;
         result.receipt.partition = msg->partition;
         result.receipt.offset = msg->offset;
         result.receipt.message_id =
