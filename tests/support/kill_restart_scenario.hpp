@@ -71,8 +71,9 @@ inline void run_kill_restart_scenario(const KillRestartHooks& hooks) {
 
   PacedPublisher publisher(producer, kTotal, hooks.publish_interval);
   // Mid-stream: once the first 300 are confirmed, kill -9 while later ones are in flight.
-  eventually([&] { return publisher.published() >= kKillAfter; }, 60s);
-  publisher.settle_range(0, std::min(kKillAfter, publisher.published()));
+  ASSERT_TRUE(eventually([&] { return publisher.published() >= kKillAfter; }, 60s))
+      << "only " << publisher.published() << " of " << kKillAfter << " publishes in 60 s";
+  publisher.settle_range(0, kKillAfter);
   hooks.kill9();
   const int killed_at = publisher.published();
   std::this_thread::sleep_for(500ms);
