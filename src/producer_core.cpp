@@ -101,7 +101,10 @@ void ProducerCore::publish(Message message, PublishCallback done) {
     if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");
   }
   const bool was_idle = queued_.empty();
-  queued_.push_back(Entry{std::move(message), std::move(done), deadline, 0});
+  if (queued_.empty() || queued_.back().size() >= options_.batch_size) {
+    queued_.push_back(spare_chunk());
+  }
+  queued_.back().push_back(Entry{std::move(message), std::move(done), deadline, 0});
   ++pending_;
   ++unfinished_;
   lock.unlock();
@@ -126,8 +129,14 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
-    for (auto& entry : queued_) abandoned.push_back(std::move(entry));
-    in_flight_.drain([&](Entry&& entry) { abandoned.push_back(std::move(entry)); });
+    for (auto& chunk : queued_) {
+      for (auto& entry : chunk) abandoned.push_back(std::move(entry));
+    }
+    {
+      std::lock_guard flight(flight_mutex_);
+      flight_closed_ = true;
+      in_flight_.drain([&](Entry&& entry) { abandoned.push_back(std::move(entry)); });
+    }
     for (auto& [due, entry] : retry_) abandoned.push_back(std::move(entry));
     queued_.clear();
     retry_.clear();
@@ -144,18 +153,23 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
     }
   }
   sender_->close();
-  for (auto& entry : abandoned) {
-    PublishResult result;
-    result.error = std::make_exception_ptr(
-        ClosedError("producer for '" + topic_ + "' was closed before the broker confirmed"));
-    finish(entry, result);
-  }
+  for (auto& entry : abandoned) finish(entry, closed_before_confirmation());
+}
+
+PublishResult ProducerCore::closed_before_confirmation() const {
+  PublishResult result;
+  result.error = std::make_exception_ptr(
+      ClosedError("producer for '" + topic_ + "' was closed before the broker confirmed"));
+  return result;
 }
 
 ProducerCore::Clock::time_point ProducerCore::next_wakeup() const {
   auto next = Clock::time_point::max();
-  if (!queued_.empty()) next = std::min(next, queued_.front().deadline);
-  next = std::min(next, in_flight_.next_deadline());
+  if (!queued_.empty()) next = std::min(next, queued_.front().front().deadline);
+  {
+    std::lock_guard flight(flight_mutex_);
+    next = std::min(next, in_flight_.next_deadline());
+  }
   for (const auto& [due, entry] : retry_) next = std::min({next, due, entry.deadline});
   return next;
 }
@@ -168,12 +182,24 @@ void ProducerCore::expire(Clock::time_point now,
                      std::to_string(options_.publish_timeout.count()) + "ms"));
   };
   // Deadlines grow with publish order, so only the fronts can have expired.
-  while (!queued_.empty() && queued_.front().deadline <= now) {
-    failed.emplace_back(std::move(queued_.front()), timeout_error());
-    queued_.pop_front();
+  while (!queued_.empty() && queued_.front().front().deadline <= now) {
+    auto& chunk = queued_.front();
+    const auto end = std::find_if(chunk.begin(), chunk.end(),
+                                  [&](const Entry& entry) { return entry.deadline > now; });
+    for (auto it = chunk.begin(); it != end; ++it) {
+      failed.emplace_back(std::move(*it), timeout_error());
+    }
+    chunk.erase(chunk.begin(), end);
+    if (chunk.empty()) {
+      recycle(std::move(chunk));
+      queued_.pop_front();
+    }
   }
-  in_flight_.expire(now,
-                    [&](Entry&& entry) { failed.emplace_back(std::move(entry), timeout_error()); });
+  {
+    std::lock_guard flight(flight_mutex_);
+    in_flight_.expire(
+        now, [&](Entry&& entry) { failed.emplace_back(std::move(entry), timeout_error()); });
+  }
   for (auto it = retry_.begin(); it != retry_.end();) {
     if (it->second.deadline <= now) {
       failed.emplace_back(std::move(it->second), timeout_error());
@@ -219,48 +245,77 @@ void ProducerCore::report_buffered() {
   reported_buffered_ = now;
 }
 
+ProducerCore::Chunk ProducerCore::spare_chunk() {
+  if (spare_chunks_.empty()) return {};
+  Chunk chunk = std::move(spare_chunks_.back());
+  spare_chunks_.pop_back();
+  return chunk;
+}
+
+void ProducerCore::recycle(Chunk&& chunk) {
+  // A few spares are enough: the sender returns a chunk for each one publishers fill.
+  constexpr std::size_t kMaxSpares = 4;
+  if (spare_chunks_.size() >= kMaxSpares || chunk.capacity() == 0) return;
+  chunk.clear();
+  spare_chunks_.push_back(std::move(chunk));
+}
+
 void ProducerCore::send_batch(std::unique_lock<std::mutex>& lock) {
   report_buffered();
-  std::vector<Message> batch;
-  const std::size_t limit = options_.batch_size;
-  batch.reserve(std::min(limit, queued_.size() + retry_.size()));
-  std::optional<Id> first_id;
-  // The message moves to the driver (no copy); a driver hands it back with a failure it wants
-  // retried. Ids are consecutive within the batch, so a completion maps its index to
-  // first_id + index.
-  auto take = [&](Entry&& entry) {
-    const bool resent = entry.attempt > 0;
-    ++entry.attempt;
-    batch.push_back(std::move(entry.message));
-    const Id id = in_flight_.push(std::move(entry), resent);
-    if (!first_id) first_id = id;
-  };
+  // Retries that are due go first, in a batch of their own; otherwise the oldest chunk.
+  Chunk entries;
   const auto now = Clock::now();
-  while (batch.size() < limit && !retry_.empty() && retry_.begin()->first <= now) {
+  while (entries.size() < options_.batch_size && !retry_.empty() && retry_.begin()->first <= now) {
     auto node = retry_.extract(retry_.begin());
-    take(std::move(node.mapped()));
+    entries.push_back(std::move(node.mapped()));
   }
-  while (batch.size() < limit && !queued_.empty()) {
-    take(std::move(queued_.front()));
+  if (entries.empty() && !queued_.empty()) {
+    entries = std::move(queued_.front());
     queued_.pop_front();
   }
-  if (batch.empty()) return;
+  if (entries.empty()) return;
   lock.unlock();
+  send_entries(entries);
+  lock.lock();
+  recycle(std::move(entries));
+}
+
+void ProducerCore::send_entries(Chunk& entries) {
+  std::vector<Message> batch;
+  batch.reserve(entries.size());
+  Id first_id = 0;
+  {
+    std::unique_lock flight(flight_mutex_);
+    if (flight_closed_) {
+      // close() ran while these were on their way: nobody else will complete them.
+      flight.unlock();
+      const auto closed = closed_before_confirmation();
+      for (auto& entry : entries) finish(entry, closed);
+      return;
+    }
+    // The message moves to the driver (no copy); a driver hands it back with a failure it
+    // wants retried. Ids are consecutive within the batch, so a completion maps its index to
+    // first_id + index.
+    for (auto& entry : entries) {
+      const bool resent = entry.attempt > 0;
+      ++entry.attempt;
+      batch.push_back(std::move(entry.message));
+      const Id id = in_flight_.push(std::move(entry), resent);
+      if (batch.size() == 1) first_id = id;
+    }
+  }
   std::weak_ptr<ProducerCore> weak = weak_from_this();
   const std::size_t batch_size = batch.size();
-  {
-    // Completions the driver reports before send() returns (the memory driver reports all of
-    // them) are settled together when the scope ends: one lock per batch, not per message.
-    driver::CompletionBatch completions;
-    sender_->send(
-        topic_, std::move(batch),
-        [weak, first = *first_id, n = batch_size](std::size_t index, driver::SendResult result) {
-          if (auto self = weak.lock(); self && index < n) {
-            self->on_sent(first + index, std::move(result));
-          }
-        });
-  }
-  lock.lock();
+  // Completions the driver reports before send() returns (the memory driver reports all of
+  // them) are settled together when the scope ends: one lock per batch, not per message.
+  driver::CompletionBatch completions;
+  sender_->send(
+      topic_, std::move(batch),
+      [weak, first = first_id, n = batch_size](std::size_t index, driver::SendResult result) {
+        if (auto self = weak.lock(); self && index < n) {
+          self->on_sent(first + index, std::move(result));
+        }
+      });
 }
 
 void ProducerCore::on_sent(Id id, driver::SendResult result) {
@@ -268,28 +323,46 @@ void ProducerCore::on_sent(Id id, driver::SendResult result) {
     defer_completion(*this, id, std::move(result));
     return;
   }
-  std::vector<std::pair<Entry, PublishResult>> done;
-  {
-    std::lock_guard lock(mutex_);
-    settle(id, std::move(result), done);
-  }
-  wake_waiters();
-  finish_all(done);
+  std::pair<Id, driver::SendResult> one[] = {{id, std::move(result)}};
+  settle_all(one);
 }
 
 void ProducerCore::settle_deferred(DeferredResults& results) {
-  std::vector<std::pair<Entry, PublishResult>> done;
-  done.reserve(results.size());
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, result] : results) settle(id, std::move(result), done);
-  }
-  wake_waiters();
-  finish_all(done);
+  settle_all(results);
 }
 
 std::shared_ptr<DeferredCompletions> ProducerCore::keep_alive() {
   return shared_from_this();
+}
+
+void ProducerCore::settle_all(std::span<std::pair<Id, driver::SendResult>> results) {
+  std::vector<std::pair<Entry, PublishResult>> done;
+  done.reserve(results.size());
+  // Confirmations only need in_flight_; a failure may be retried, which needs mutex_ too (for
+  // retry_ and closing_), taken first as the lock order says.
+  const bool any_failed = std::any_of(results.begin(), results.end(),
+                                      [](const auto& r) { return r.second.error.has_value(); });
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (any_failed) lock.lock();
+  {
+    std::lock_guard flight(flight_mutex_);
+    for (auto& [id, result] : results) settle(id, std::move(result), done);
+  }
+  if (!lock.owns_lock()) lock.lock();
+  // close() zeroes pending_ when it takes what is left; entries settled here just before it
+  // are no longer counted there.
+  if (!closing_) pending_ -= done.size();
+  // Blocked publishers wake once a good share of the buffer is free, not for every slot:
+  // waking them per message costs a context switch per message.
+  const std::size_t cap = options_.buffer_capacity;
+  const std::size_t low_water =
+      cap - std::max<std::size_t>(1, std::min(options_.batch_size, cap / 4));
+  const bool wake_publishers = space_waiters_ > 0 && pending_ <= low_water;
+  const bool wake_sender = std::exchange(retry_added_, false);
+  lock.unlock();
+  if (wake_publishers) space_cv_.notify_all();
+  if (wake_sender) work_cv_.notify_one();
+  finish_all(done);
 }
 
 void ProducerCore::settle(Id id, driver::SendResult result,
@@ -311,30 +384,11 @@ void ProducerCore::settle(Id id, driver::SendResult result,
       metrics_.retried();
       return;
     }
-    --pending_;
     auto error = failure_of(*result.error, topic_, entry.attempt);
     done.emplace_back(std::move(entry), PublishResult{{}, std::move(error)});
     return;
   }
-  --pending_;
   done.emplace_back(std::move(entry), PublishResult{std::move(result.receipt), nullptr});
-}
-
-void ProducerCore::wake_waiters() {
-  bool wake_publishers;
-  bool wake_sender;
-  {
-    std::lock_guard lock(mutex_);
-    // Blocked publishers wake once a good share of the buffer is free, not for every slot:
-    // waking them per message costs a context switch per message.
-    const std::size_t cap = options_.buffer_capacity;
-    const std::size_t low_water =
-        cap - std::max<std::size_t>(1, std::min(options_.batch_size, cap / 4));
-    wake_publishers = space_waiters_ > 0 && pending_ <= low_water;
-    wake_sender = std::exchange(retry_added_, false);
-  }
-  if (wake_publishers) space_cv_.notify_all();
-  if (wake_sender) work_cv_.notify_one();
 }
 
 void ProducerCore::finish(Entry& entry, const PublishResult& result) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -68,16 +69,27 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
     std::uint32_t attempt = 0;
   };
   using Id = std::uint64_t;
+  // Buffered entries travel in chunks of at most batch_size: the sender thread takes a whole
+  // chunk at once, so the lock publishers queue under is held for a pointer swap per batch, not
+  // for a move per message (which made publishers sleep on the mutex).
+  using Chunk = std::vector<Entry>;
 
   void run();
   void send_batch(std::unique_lock<std::mutex>& lock);
   void expire(Clock::time_point now, std::vector<std::pair<Entry, std::exception_ptr>>& failed);
+  // Hands `entries` to the driver: numbers them in in_flight_ and sends their messages.
+  void send_entries(Chunk& entries);
   void on_sent(Id id, driver::SendResult result);
+  // Settles completions: takes their entries from in_flight_, schedules retries, runs callbacks.
+  void settle_all(std::span<std::pair<Id, driver::SendResult>> results);
   // Completes in-flight message `id` with `result` (or schedules its retry); the caller holds
-  // mutex_. Completed entries go to `done`, for callbacks run after the lock is released.
+  // flight_mutex_, and mutex_ too when `result` is a failure. Completed entries go to `done`,
+  // for callbacks run after the locks are released.
   void settle(Id id, driver::SendResult result, std::vector<std::pair<Entry, PublishResult>>& done);
-  // Wakes blocked publishers and the sender thread if settling made that necessary.
-  void wake_waiters();
+  // An empty chunk, with the capacity of one used before when there is one (mutex_ held).
+  Chunk spare_chunk();
+  // Keeps an emptied chunk's storage for later chunks (mutex_ held).
+  void recycle(Chunk&& chunk);
   void finish_all(std::vector<std::pair<Entry, PublishResult>>& done);
   // Reports a batch of completions to the metrics with one clock read, before any callback
   // runs (a caller woken by its future finds its publish counted).
@@ -86,6 +98,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   void call_back(Entry& entry, const PublishResult& result);
   Clock::time_point next_wakeup() const;
   void finish(Entry& entry, const PublishResult& result);
+  // The outcome of a message close() took from the pipeline.
+  PublishResult closed_before_confirmation() const;
   // Moves the publish-buffered gauge to pending_ (mutex_ held): once per batch sent or
   // completed, not per message.
   void report_buffered();
@@ -100,8 +114,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;   // sender thread: new work, retry due, closing
   std::condition_variable space_cv_;  // publishers waiting for buffer space, flush waiters
-  std::deque<Entry> queued_;          // waiting for the sender, publish order
-  InFlightWindow<Entry> in_flight_;   // handed to the driver
+  std::deque<Chunk> queued_;          // waiting for the sender, publish order; no chunk is empty
+  std::vector<Chunk> spare_chunks_;   // emptied chunks, kept for their storage
   std::multimap<Clock::time_point, Entry> retry_;  // waiting for their backoff
   std::size_t pending_ = 0;                        // queued + in flight + retrying
   // pending_ plus completions whose callback has not returned yet: flush() waits for this, so
@@ -112,6 +126,13 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   bool retry_added_ = false;            // settle() scheduled a retry: the sender thread must look
   bool closing_ = false;
   bool closed_ = false;
+
+  // The entries handed to the driver have their own lock, so completions and publishers do not
+  // wait for each other. Taken after mutex_ when both are needed, never before it.
+  mutable std::mutex flight_mutex_;
+  InFlightWindow<Entry> in_flight_;  // handed to the driver
+  bool flight_closed_ = false;       // close() took what was in flight: fail later arrivals
+
   std::thread thread_;
 };
 
