@@ -104,7 +104,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   if (queued_.empty() || queued_.back().size() >= options_.batch_size) {
     queued_.push_back(spare_chunk());
   }
-  queued_.back().push_back(Entry{std::move(message), std::move(done), deadline, 0});
+  queued_.back().emplace_back(std::move(message), std::move(done), deadline, 0u);
   ++pending_;
   ++unfinished_;
   lock.unlock();
@@ -367,9 +367,12 @@ void ProducerCore::settle_all(std::span<std::pair<Id, driver::SendResult>> resul
 
 void ProducerCore::settle(Id id, driver::SendResult result,
                           std::vector<std::pair<Entry, PublishResult>>& done) {
-  auto taken = in_flight_.take(id);
-  if (!taken) return;  // expired or closed meanwhile: already completed
-  Entry entry = std::move(*taken);
+  // Expired or closed meanwhile (already completed) when the window no longer has it.
+  in_flight_.take(id, [&](Entry&& entry) { settle(std::move(entry), std::move(result), done); });
+}
+
+void ProducerCore::settle(Entry&& entry, driver::SendResult&& result,
+                          std::vector<std::pair<Entry, PublishResult>>& done) {
   if (result.error) {
     const auto now = Clock::now();
     const auto wait = options_.retry.backoff(entry.attempt);

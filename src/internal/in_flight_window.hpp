@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -13,8 +12,8 @@ namespace unimq::detail {
 /// Entries get consecutive ids when sent, so a completion finds its entry by index instead of a
 /// tree lookup and no per-message node is allocated. `E` has a `deadline` (time_point). First
 /// sends arrive in publish order, so their deadlines ascend; resent entries (retries) carry older
-/// deadlines and are tracked separately for expiry. Not thread-safe: the producer's mutex guards
-/// it.
+/// deadlines and are tracked separately for expiry. Not thread-safe: the producer's flight mutex
+/// guards it.
 template <typename E>
 class InFlightWindow {
  public:
@@ -23,29 +22,42 @@ class InFlightWindow {
 
   /// Adds `entry`; `resent` when it was sent before (its deadline may precede earlier ids').
   Id push(E&& entry, bool resent) {
-    const Id id = base_ + slots_.size();
-    slots_.push_back(Slot{std::move(entry), resent});
+    if (used_ == ring_.size()) grow();
+    const Id id = base_ + used_;
+    Slot& slot = at(used_);
+    slot.entry.emplace(std::move(entry));
+    slot.resent = resent;
+    ++used_;
     ++count_;
     if (resent) resent_.push_back(id);
     return id;
   }
 
-  /// Removes and returns entry `id`; nullopt if it already completed or expired.
-  std::optional<E> take(Id id) {
-    if (id < base_ || id - base_ >= slots_.size()) return std::nullopt;
-    auto& slot = slots_[id - base_];
-    if (!slot.entry) return std::nullopt;
-    std::optional<E> out = std::move(slot.entry);
+  /// Removes entry `id` and passes it to `f(E&&)`; false if it already completed or expired.
+  template <typename F>
+  bool take(Id id, F&& f) {
+    if (id < base_ || id - base_ >= used_) return false;
+    auto& slot = at(id - base_);
+    if (!slot.entry) return false;
+    f(std::move(*slot.entry));
     slot.entry.reset();
     --count_;
     trim();
+    return true;
+  }
+
+  /// Removes and returns entry `id`; nullopt if it already completed or expired.
+  std::optional<E> take(Id id) {
+    std::optional<E> out;
+    take(id, [&](E&& entry) { out.emplace(std::move(entry)); });
     return out;
   }
 
   /// Removes every entry whose deadline is <= `now`, passing each to `expired(E&&)`.
   template <typename F>
   void expire(TimePoint now, F&& expired) {
-    for (auto& slot : slots_) {
+    for (std::size_t i = 0; i < used_; ++i) {
+      auto& slot = at(i);
       if (!slot.entry || slot.resent) continue;
       if (slot.entry->deadline > now) break;  // later first sends have later deadlines
       expired(std::move(*slot.entry));
@@ -53,8 +65,8 @@ class InFlightWindow {
       --count_;
     }
     std::erase_if(resent_, [&](Id id) {
-      if (id < base_ || id - base_ >= slots_.size()) return true;
-      auto& slot = slots_[id - base_];
+      if (id < base_ || id - base_ >= used_) return true;
+      auto& slot = at(id - base_);
       if (!slot.entry) return true;
       if (slot.entry->deadline > now) return false;
       expired(std::move(*slot.entry));
@@ -68,14 +80,15 @@ class InFlightWindow {
   /// The earliest deadline of any entry, or TimePoint::max() when empty.
   TimePoint next_deadline() const {
     auto next = TimePoint::max();
-    for (const auto& slot : slots_) {
+    for (std::size_t i = 0; i < used_; ++i) {
+      const auto& slot = at(i);
       if (!slot.entry || slot.resent) continue;
       next = slot.entry->deadline;
       break;
     }
     for (Id id : resent_) {
-      if (id >= base_ && id - base_ < slots_.size() && slots_[id - base_].entry) {
-        next = std::min(next, slots_[id - base_].entry->deadline);
+      if (id >= base_ && id - base_ < used_ && at(id - base_).entry) {
+        next = std::min(next, at(id - base_).entry->deadline);
       }
     }
     return next;
@@ -84,11 +97,14 @@ class InFlightWindow {
   /// Removes every entry, passing each to `f(E&&)`.
   template <typename F>
   void drain(F&& f) {
-    for (auto& slot : slots_) {
+    for (std::size_t i = 0; i < used_; ++i) {
+      auto& slot = at(i);
       if (slot.entry) f(std::move(*slot.entry));
+      slot.entry.reset();
     }
-    base_ += slots_.size();
-    slots_.clear();
+    base_ += used_;
+    used_ = 0;
+    head_ = 0;
     resent_.clear();
     count_ = 0;
   }
@@ -101,14 +117,33 @@ class InFlightWindow {
     std::optional<E> entry;
     bool resent = false;
   };
-  // Drops completed slots from the front so ids map to indexes from base_.
+  // The slots live in a ring (a power of two long) that only grows when full: a deque of
+  // entries this size allocated a block for every three of them.
+  Slot& at(std::size_t offset) { return ring_[(head_ + offset) & (ring_.size() - 1)]; }
+  const Slot& at(std::size_t offset) const { return ring_[(head_ + offset) & (ring_.size() - 1)]; }
+  void grow() {
+    std::vector<Slot> bigger(std::max<std::size_t>(64, ring_.size() * 2));
+    for (std::size_t i = 0; i < used_; ++i) bigger[i] = std::move(at(i));
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  // Drops completed slots from the front so ids map to offsets from base_. An empty window
+  // gives back a ring a burst made large.
   void trim() {
-    while (!slots_.empty() && !slots_.front().entry) {
-      slots_.pop_front();
+    while (used_ > 0 && !at(0).entry) {
+      head_ = (head_ + 1) & (ring_.size() - 1);
       ++base_;
+      --used_;
+    }
+    if (used_ == 0 && ring_.size() > kKeptSlots) {
+      ring_ = {};
+      head_ = 0;
     }
   }
-  std::deque<Slot> slots_;
+  static constexpr std::size_t kKeptSlots = 1 << 16;
+  std::vector<Slot> ring_;
+  std::size_t head_ = 0;  // index in ring_ of id base_
+  std::size_t used_ = 0;  // slots from base_ on, completed ones not yet trimmed included
   std::vector<Id> resent_;
   Id base_ = 1;
   std::size_t count_ = 0;

@@ -86,6 +86,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   // flight_mutex_, and mutex_ too when `result` is a failure. Completed entries go to `done`,
   // for callbacks run after the locks are released.
   void settle(Id id, driver::SendResult result, std::vector<std::pair<Entry, PublishResult>>& done);
+  void settle(Entry&& entry, driver::SendResult&& result,
+              std::vector<std::pair<Entry, PublishResult>>& done);
   // An empty chunk, with the capacity of one used before when there is one (mutex_ held).
   Chunk spare_chunk();
   // Keeps an emptied chunk's storage for later chunks (mutex_ held).

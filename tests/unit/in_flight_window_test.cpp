@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 
 namespace unimq::detail {
@@ -60,6 +61,41 @@ TEST(InFlightWindow, DrainHandsOverEverythingAndLaterIdsStayUnique) {
   EXPECT_EQ(w.size(), 0u);
   EXPECT_FALSE(w.take(a));
   EXPECT_GT(w.push({"c", t}, false), a + 1);
+}
+
+TEST(InFlightWindow, KeepsIdsAcrossGrowthWhileTheFrontWrapsAround) {
+  // Entries are taken out of order while more are pushed, so the ring's front wraps and the
+  // ring grows with live entries on both sides of its end.
+  InFlightWindow<E> w;
+  const auto t = Clock::now();
+  std::deque<std::pair<InFlightWindow<E>::Id, std::string>> live;
+  int next = 0;
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 7 + round; ++i, ++next) {
+      const auto name = std::to_string(next);
+      live.emplace_back(w.push({name, t + 1s}, false), name);
+    }
+    // Take the second oldest first (a hole at the front), then the oldest.
+    for (int i = 0; i < 5 && live.size() >= 2; ++i) {
+      EXPECT_EQ(w.take(live[1].first)->name, live[1].second);
+      EXPECT_EQ(w.take(live[0].first)->name, live[0].second);
+      live.erase(live.begin(), live.begin() + 2);
+    }
+    EXPECT_EQ(w.size(), live.size());
+  }
+  std::vector<std::string> rest;
+  w.drain([&](E&& e) { rest.push_back(e.name); });
+  ASSERT_EQ(rest.size(), live.size());
+  for (std::size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i], live[i].second);
+}
+
+TEST(InFlightWindow, TakeWithACallbackHandsTheEntryOverOnce) {
+  InFlightWindow<E> w;
+  const auto id = w.push({"a", Clock::now()}, false);
+  std::string got;
+  EXPECT_TRUE(w.take(id, [&](E&& e) { got = std::move(e.name); }));
+  EXPECT_EQ(got, "a");
+  EXPECT_FALSE(w.take(id, [&](E&&) { ADD_FAILURE() << "taken twice"; }));
 }
 
 }  // namespace
