@@ -106,8 +106,10 @@ namespace detail {
 
 void inject_trace(Headers& headers) noexcept {
   try {
+    auto* p = installed.load(std::memory_order_acquire);
+    if (p == nullptr && !tls_current) return;  // nothing to inject: the usual case, kept cheap
     if (headers.contains(traceparent_header)) return;  // the application set its own
-    if (auto* p = installed.load(std::memory_order_acquire)) {
+    if (p != nullptr) {
       p->inject(headers);
       return;
     }
