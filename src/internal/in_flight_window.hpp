@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -22,7 +23,7 @@ class InFlightWindow {
 
   /// Adds `entry`; `resent` when it was sent before (its deadline may precede earlier ids').
   Id push(E&& entry, bool resent) {
-    if (used_ == ring_.size()) grow();
+    if (head_ + used_ == blocks_.size() * kBlock) grow();
     const Id id = base_ + used_;
     Slot& slot = at(used_);
     slot.entry.emplace(std::move(entry));
@@ -105,6 +106,7 @@ class InFlightWindow {
     base_ += used_;
     used_ = 0;
     head_ = 0;
+    blocks_.clear();
     resent_.clear();
     count_ = 0;
   }
@@ -117,32 +119,44 @@ class InFlightWindow {
     std::optional<E> entry;
     bool resent = false;
   };
-  // The slots live in a ring (a power of two long) that only grows when full: a deque of
-  // entries this size allocated a block for every three of them.
-  Slot& at(std::size_t offset) { return ring_[(head_ + offset) & (ring_.size() - 1)]; }
-  const Slot& at(std::size_t offset) const { return ring_[(head_ + offset) & (ring_.size() - 1)]; }
-  void grow() {
-    std::vector<Slot> bigger(std::max<std::size_t>(64, ring_.size() * 2));
-    for (std::size_t i = 0; i < used_; ++i) bigger[i] = std::move(at(i));
-    ring_ = std::move(bigger);
-    head_ = 0;
+  // The slots live in fixed-size blocks: a window that grows allocates a block per kBlock
+  // entries and never copies the ones it holds (a deque of entries this size allocated a block
+  // for every three; one ring that doubled moved every entry on each growth), and blocks the
+  // window has moved past are reused.
+  static constexpr std::size_t kBlock = 512;
+  static constexpr std::size_t kSpareBlocks = 4;
+  using Block = std::vector<Slot>;
+  Slot& at(std::size_t offset) {
+    const auto index = head_ + offset;
+    return blocks_[index / kBlock][index % kBlock];
   }
-  // Drops completed slots from the front so ids map to offsets from base_. An empty window
-  // gives back a ring a burst made large.
+  const Slot& at(std::size_t offset) const {
+    const auto index = head_ + offset;
+    return blocks_[index / kBlock][index % kBlock];
+  }
+  void grow() {
+    if (spare_.empty()) {
+      blocks_.emplace_back(kBlock);
+    } else {
+      blocks_.push_back(std::move(spare_.back()));
+      spare_.pop_back();
+    }
+  }
+  // Drops completed slots from the front so ids map to offsets from base_.
   void trim() {
     while (used_ > 0 && !at(0).entry) {
-      head_ = (head_ + 1) & (ring_.size() - 1);
       ++base_;
       --used_;
-    }
-    if (used_ == 0 && ring_.size() > kKeptSlots) {
-      ring_ = {};
-      head_ = 0;
+      if (++head_ == kBlock) {
+        if (spare_.size() < kSpareBlocks) spare_.push_back(std::move(blocks_.front()));
+        blocks_.pop_front();
+        head_ = 0;
+      }
     }
   }
-  static constexpr std::size_t kKeptSlots = 1 << 16;
-  std::vector<Slot> ring_;
-  std::size_t head_ = 0;  // index in ring_ of id base_
+  std::deque<Block> blocks_;
+  std::vector<Block> spare_;
+  std::size_t head_ = 0;  // index in blocks_.front() of id base_
   std::size_t used_ = 0;  // slots from base_ on, completed ones not yet trimmed included
   std::vector<Id> resent_;
   Id base_ = 1;

@@ -63,14 +63,15 @@ TEST(InFlightWindow, DrainHandsOverEverythingAndLaterIdsStayUnique) {
   EXPECT_GT(w.push({"c", t}, false), a + 1);
 }
 
-TEST(InFlightWindow, KeepsIdsAcrossGrowthWhileTheFrontWrapsAround) {
-  // Entries are taken out of order while more are pushed, so the ring's front wraps and the
-  // ring grows with live entries on both sides of its end.
+TEST(InFlightWindow, KeepsIdsAcrossBlocksWhileEntriesCompleteOutOfOrder) {
+  // Entries are taken out of order while more are pushed: the window spans several blocks,
+  // drops the ones it has moved past and reuses them, with live entries on both sides of a
+  // block boundary.
   InFlightWindow<E> w;
   const auto t = Clock::now();
   std::deque<std::pair<InFlightWindow<E>::Id, std::string>> live;
   int next = 0;
-  for (int round = 0; round < 50; ++round) {
+  for (int round = 0; round < 120; ++round) {
     for (int i = 0; i < 7 + round; ++i, ++next) {
       const auto name = std::to_string(next);
       live.emplace_back(w.push({name, t + 1s}, false), name);
