@@ -34,6 +34,9 @@ std::exception_ptr failure_of(const driver::DriverError& error, const std::strin
 
 namespace {
 
+// The producer whose sender thread this is, if any.
+thread_local const ProducerCore* sender_thread_of = nullptr;
+
 bool retryable(driver::ErrorKind kind) {
   return kind == driver::ErrorKind::retryable || kind == driver::ErrorKind::timeout;
 }
@@ -125,6 +128,8 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
     closed_ = true;
   }
   if (timeout.count() > 0) flush(timeout);
+  // Completions handed over before closing still count: what they confirmed succeeded.
+  settle_handed_over();
   std::vector<Entry> abandoned;
   {
     std::lock_guard lock(mutex_);
@@ -212,8 +217,15 @@ void ProducerCore::expire(Clock::time_point now,
 }
 
 void ProducerCore::run() {
+  sender_thread_of = this;
   std::unique_lock lock(mutex_);
   while (!closing_) {
+    if (!handed_over_.empty()) {
+      lock.unlock();
+      settle_handed_over();
+      lock.lock();
+      continue;
+    }
     std::vector<std::pair<Entry, std::exception_ptr>> failed;
     expire(Clock::now(), failed);
     if (!failed.empty()) {
@@ -328,7 +340,42 @@ void ProducerCore::on_sent(Id id, driver::SendResult result) {
 }
 
 void ProducerCore::settle_deferred(DeferredResults& results) {
-  settle_all(results);
+  if (sender_thread_of == this) {
+    settle_all(results);  // the driver completed inside send() (memory://): settle right here
+    return;
+  }
+  // Settling runs every publish callback; on the driver's I/O thread that would take time from
+  // sending. The results go to this producer's sender thread; the driver's batch gets emptied
+  // storage back, so neither side allocates per round.
+  bool wake;
+  {
+    std::lock_guard lock(mutex_);
+    DeferredResults mine;
+    if (!results_pool_.empty()) {
+      mine = std::move(results_pool_.back());
+      results_pool_.pop_back();
+    }
+    std::swap(mine, results);
+    handed_over_.push_back(std::move(mine));
+    wake = handed_over_.size() == 1;
+  }
+  if (wake) work_cv_.notify_one();
+}
+
+void ProducerCore::settle_handed_over() {
+  std::vector<DeferredResults> batches;
+  {
+    std::lock_guard lock(mutex_);
+    batches.swap(handed_over_);
+  }
+  for (auto& results : batches) settle_all(results);
+  std::lock_guard lock(mutex_);
+  constexpr std::size_t kPooled = 4;
+  for (auto& results : batches) {
+    if (results_pool_.size() >= kPooled) break;
+    results.clear();
+    results_pool_.push_back(std::move(results));
+  }
 }
 
 std::shared_ptr<DeferredCompletions> ProducerCore::keep_alive() {

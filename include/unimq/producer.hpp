@@ -39,7 +39,10 @@ class Producer {
   /// TimeoutError or ClosedError. Throws ClosedError at once after close(), and PublishError
   /// when the buffer is full with WhenFull::fail.
   std::future<Receipt> publish(Message message);
-  /// Publishes `message` and calls `done` with the outcome: the high-throughput form.
+  /// Publishes `message` and calls `done` with the outcome: the high-throughput form. `done`
+  /// runs on a thread of unimq's (mostly this producer's sender thread): keep it short, and do
+  /// not wait in it for this producer (flush(), or a publish into a full buffer that blocks),
+  /// since that waits for the thread the callback holds.
   void publish(Message message, PublishCallback done);
   /// Waits until every message published so far has completed; false on timeout.
   bool flush(std::chrono::milliseconds timeout);

@@ -37,7 +37,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
  public:
   using Clock = std::chrono::steady_clock;
 
-  /// Settles completions a driver::CompletionBatch collected: one lock for all of them.
+  /// Settles completions a driver::CompletionBatch collected, on the sender thread: one lock for
+  /// all of them.
   void settle_deferred(DeferredResults& results) override;
   /// This producer, kept alive until the batch that holds its completions closes.
   std::shared_ptr<DeferredCompletions> keep_alive() override;
@@ -80,6 +81,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   // Hands `entries` to the driver: numbers them in in_flight_ and sends their messages.
   void send_entries(Chunk& entries);
   void on_sent(Id id, driver::SendResult result);
+  // Settles the completions drivers handed over to the sender thread.
+  void settle_handed_over();
   // Settles completions: takes their entries from in_flight_, schedules retries, runs callbacks.
   void settle_all(std::span<std::pair<Id, driver::SendResult>> results);
   // Completes in-flight message `id` with `result` (or schedules its retry); the caller holds
@@ -118,6 +121,10 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   std::condition_variable space_cv_;  // publishers waiting for buffer space, flush waiters
   std::deque<Chunk> queued_;          // waiting for the sender, publish order; no chunk is empty
   std::vector<Chunk> spare_chunks_;   // emptied chunks, kept for their storage
+  // Completions a driver reported in batches on its own thread, for the sender thread to settle
+  // (that runs the callbacks), and emptied vectors handed back to the drivers' batches.
+  std::vector<DeferredResults> handed_over_;
+  std::vector<DeferredResults> results_pool_;
   std::multimap<Clock::time_point, Entry> retry_;  // waiting for their backoff
   std::size_t pending_ = 0;                        // queued + in flight + retrying
   // pending_ plus completions whose callback has not returned yet: flush() waits for this, so
