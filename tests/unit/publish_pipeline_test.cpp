@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
+#include "unimq/driver/completion_batch.hpp"
 #include "unimq/driver/driver.hpp"
 #include "unimq/driver/registry.hpp"
 #include "unimq/unimq.hpp"
@@ -24,6 +27,8 @@ struct Script {
   std::map<std::string, int> attempts;  // by payload
   bool hold = false;
   bool hand_back = true;  // return failed messages to the common layer, as retrying drivers do
+  // What `hold` kept: completed by close(), or by a test as a driver's I/O thread would.
+  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
 };
 
 Script& script() {
@@ -41,7 +46,7 @@ class ScriptedSender final : public driver::Sender {
         std::lock_guard lock(script().mutex);
         const int attempt = ++script().attempts[batch[i].payload()];
         if (script().hold) {
-          held_.emplace_back(i, on_complete);
+          script().held.emplace_back(i, on_complete);
           continue;
         }
         if (script().decide) error = script().decide(batch[i], attempt);
@@ -61,15 +66,12 @@ class ScriptedSender final : public driver::Sender {
     std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
     {
       std::lock_guard lock(script().mutex);
-      held.swap(held_);
+      held.swap(script().held);
     }
     for (auto& [i, done] : held) {
       done(i, driver::SendResult{{}, driver::DriverError{driver::ErrorKind::closed, "closed"}});
     }
   }
-
- private:
-  std::vector<std::pair<std::size_t, driver::SendCompletion>> held_;
 };
 
 class ScriptedConnection final : public driver::Connection {
@@ -106,6 +108,7 @@ class PublishPipeline : public ::testing::Test {
     script().attempts.clear();
     script().hold = false;
     script().hand_back = true;
+    script().held.clear();
     client_.emplace(Client::connect("scripted-test://here"));
   }
   void TearDown() override {
@@ -258,6 +261,52 @@ TEST_F(PublishPipeline, CloseFailsWhatTheBrokerDidNotConfirmWithClosedError) {
   producer.close(50ms);
   EXPECT_EQ(closed.load(), 10);
   EXPECT_EQ(producer.pending(), 0u);
+}
+
+TEST_F(PublishPipeline, CallbacksOfABatchCompletedOnADriverThreadRunOnTheProducersThread) {
+  // A driver completing a round on its I/O thread must not run the application's callbacks
+  // there: that thread goes back to sending while the producer's own thread settles.
+  script().hold = true;
+  auto producer = client().topic("t").producer();
+  constexpr int kCount = 50;
+  std::mutex mutex;
+  std::vector<std::thread::id> ran_on;
+  std::condition_variable all_done;
+  for (int i = 0; i < kCount; ++i) {
+    producer.publish(Message("m" + std::to_string(i)), [&](const PublishResult& r) {
+      EXPECT_TRUE(r.ok());
+      std::lock_guard lock(mutex);
+      ran_on.push_back(std::this_thread::get_id());
+      all_done.notify_all();
+    });
+  }
+  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < until;) {
+    {
+      std::lock_guard lock(script().mutex);
+      if (script().held.size() == kCount) {
+        held.swap(script().held);
+        break;
+      }
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(held.size(), static_cast<std::size_t>(kCount));
+  std::thread::id driver_thread;
+  std::thread io([&] {
+    driver_thread = std::this_thread::get_id();
+    driver::CompletionBatch round;
+    for (auto& [index, done] : held) done(index, driver::SendResult{});
+  });
+  io.join();
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(all_done.wait_for(lock, 10s, [&] { return ran_on.size() == kCount; }));
+  for (const auto& id : ran_on) {
+    EXPECT_NE(id, driver_thread);
+    EXPECT_NE(id, std::this_thread::get_id());
+    EXPECT_EQ(id, ran_on.front());  // one thread: the producer's
+  }
 }
 
 }  // namespace
