@@ -107,7 +107,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   if (queued_.empty() || queued_.back().size() >= options_.batch_size) {
     queued_.push_back(spare_chunk());
   }
-  queued_.back().emplace_back(std::move(message), std::move(done), deadline, 0u);
+  queued_.back().emplace_back(std::move(message), std::move(done), deadline);
   ++pending_;
   ++unfinished_;
   lock.unlock();

@@ -64,6 +64,9 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
 
  private:
   struct Entry {
+    // Built in place in its chunk (clang 14 has no aggregate initialisation from parentheses).
+    Entry(Message&& m, PublishCallback&& d, Clock::time_point due)
+        : message(std::move(m)), done(std::move(d)), deadline(due) {}
     Message message;
     PublishCallback done;
     Clock::time_point deadline;
