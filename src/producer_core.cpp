@@ -11,6 +11,7 @@
 #include "internal/log.hpp"
 #include "internal/trace_propagation.hpp"
 #include "unimq/driver/completion_batch.hpp"
+#include "unimq/driver/send_queue.hpp"
 #include "unimq/error.hpp"
 #include "unimq/header_rules.hpp"
 
@@ -286,13 +287,17 @@ void ProducerCore::send_batch(std::unique_lock<std::mutex>& lock) {
     queued_.pop_front();
   }
   if (entries.empty()) return;
+  // Nothing queued behind this batch: the driver may send it on this thread (see
+  // driver::CallerIsIdle) rather than wake its own. With more queued, handing over keeps this
+  // thread preparing the next batch while the driver sends.
+  const bool idle = queued_.empty() && (retry_.empty() || retry_.begin()->first > now);
   lock.unlock();
-  send_entries(entries);
+  send_entries(entries, idle);
   lock.lock();
   recycle(std::move(entries));
 }
 
-void ProducerCore::send_entries(Chunk& entries) {
+void ProducerCore::send_entries(Chunk& entries, bool idle) {
   std::vector<Message> batch;
   batch.reserve(entries.size());
   Id first_id = 0;
@@ -321,6 +326,7 @@ void ProducerCore::send_entries(Chunk& entries) {
   // Completions the driver reports before send() returns (the memory driver reports all of
   // them) are settled together when the scope ends: one lock per batch, not per message.
   driver::CompletionBatch completions;
+  const driver::CallerIsIdle caller(idle);
   sender_->send(
       topic_, std::move(batch),
       [weak, first = first_id, n = batch_size](std::size_t index, driver::SendResult result) {

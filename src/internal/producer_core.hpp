@@ -81,8 +81,9 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   void run();
   void send_batch(std::unique_lock<std::mutex>& lock);
   void expire(Clock::time_point now, std::vector<std::pair<Entry, std::exception_ptr>>& failed);
-  // Hands `entries` to the driver: numbers them in in_flight_ and sends their messages.
-  void send_entries(Chunk& entries);
+  // Hands `entries` to the driver: numbers them in in_flight_ and sends their messages. `idle`:
+  // nothing is queued behind them, so the driver may send them on this thread.
+  void send_entries(Chunk& entries, bool idle);
   void on_sent(Id id, driver::SendResult result);
   // Settles the completions drivers handed over to the sender thread.
   void settle_handed_over();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "unimq/driver/completion_batch.hpp"
 #include "unimq/driver/driver.hpp"
 #include "unimq/driver/registry.hpp"
+#include "unimq/driver/send_queue.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq {
@@ -29,6 +31,9 @@ struct Script {
   bool hand_back = true;  // return failed messages to the common layer, as retrying drivers do
   // What `hold` kept: completed by close(), or by a test as a driver's I/O thread would.
   std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
+  std::condition_variable held_more;  // notified when `held` grows
+  // Per send(): whether the calling thread said it was idle (driver::CallerIsIdle).
+  std::vector<bool> idle_callers;
 };
 
 Script& script() {
@@ -40,6 +45,10 @@ class ScriptedSender final : public driver::Sender {
  public:
   void send(const std::string& topic, std::vector<Message> batch,
             driver::SendCompletion on_complete) override {
+    {
+      std::lock_guard lock(script().mutex);
+      script().idle_callers.push_back(driver::CallerIsIdle::active());
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::optional<driver::DriverError> error;
       {
@@ -47,6 +56,7 @@ class ScriptedSender final : public driver::Sender {
         const int attempt = ++script().attempts[batch[i].payload()];
         if (script().hold) {
           script().held.emplace_back(i, on_complete);
+          script().held_more.notify_all();
           continue;
         }
         if (script().decide) error = script().decide(batch[i], attempt);
@@ -109,6 +119,7 @@ class PublishPipeline : public ::testing::Test {
     script().hold = false;
     script().hand_back = true;
     script().held.clear();
+    script().idle_callers.clear();
     client_.emplace(Client::connect("scripted-test://here"));
   }
   void TearDown() override {
@@ -281,16 +292,10 @@ TEST_F(PublishPipeline, CallbacksOfABatchCompletedOnADriverThreadRunOnTheProduce
     });
   }
   std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
-  for (auto until = std::chrono::steady_clock::now() + 10s;
-       std::chrono::steady_clock::now() < until;) {
-    {
-      std::lock_guard lock(script().mutex);
-      if (script().held.size() == kCount) {
-        held.swap(script().held);
-        break;
-      }
-    }
-    std::this_thread::sleep_for(1ms);
+  {
+    std::unique_lock lock(script().mutex);
+    script().held_more.wait_for(lock, 10s, [] { return script().held.size() == kCount; });
+    held.swap(script().held);
   }
   ASSERT_EQ(held.size(), static_cast<std::size_t>(kCount));
   std::thread::id driver_thread;
@@ -307,6 +312,35 @@ TEST_F(PublishPipeline, CallbacksOfABatchCompletedOnADriverThreadRunOnTheProduce
     EXPECT_NE(id, std::this_thread::get_id());
     EXPECT_EQ(id, ran_on.front());  // one thread: the producer's
   }
+}
+
+TEST_F(PublishPipeline, TheSenderThreadSaysItIsIdleOnlyWhenNothingIsQueuedBehindItsBatch) {
+  // An idle sender thread lets a SendQueue send on it (one thread wake-up less per message at
+  // light load); with batches queued behind, it must hand over and prepare the next one.
+  std::promise<void> gate_entered;
+  std::promise<void> open_gate;
+  auto gate_open = open_gate.get_future().share();
+  script().decide = [&](const Message& m, int) -> std::optional<driver::DriverError> {
+    if (m.payload() == "gate") {
+      gate_entered.set_value();
+      gate_open.wait();
+    }
+    return std::nullopt;
+  };
+  ProducerOptions options;
+  options.batch_size = 1;
+  auto producer = client().topic("t").producer(options);
+  producer.publish(Message("first")).get();
+  auto gate = producer.publish(Message("gate"));
+  ASSERT_EQ(gate_entered.get_future().wait_for(10s), std::future_status::ready);
+  auto a = producer.publish(Message("a"));  // queued behind the gate, with "b" behind it
+  auto b = producer.publish(Message("b"));
+  open_gate.set_value();
+  gate.get();
+  a.get();
+  b.get();
+  std::lock_guard lock(script().mutex);
+  EXPECT_EQ(script().idle_callers, (std::vector<bool>{true, true, false, true}));
 }
 
 }  // namespace

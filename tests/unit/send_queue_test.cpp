@@ -1,12 +1,16 @@
-// SendQueue: rounds gather what was queued meanwhile, close() completes the rest as closed, and
-// closing from a completion on the I/O thread neither deadlocks nor crashes.
+// SendQueue: rounds gather what was queued meanwhile, close() completes the rest as closed,
+// closing from a completion on the I/O thread neither deadlocks nor crashes, and an idle caller
+// runs a round itself only when no round runs and nothing is queued.
 #include "unimq/driver/send_queue.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <string>
+#include <thread>
 
 namespace unimq::driver {
 namespace {
@@ -89,6 +93,161 @@ TEST(SendQueue, ClosingFromACompletionOnTheIoThreadIsSafe) {
   });
   ASSERT_EQ(done.get_future().wait_for(5s), std::future_status::ready);
   queue.reset();  // destroying after a self-close must not join or crash
+}
+
+// Completes every message of every job; records the thread of each round.
+struct RoundLog {
+  std::mutex mu;
+  std::vector<std::thread::id> threads;
+  std::vector<std::string> first_payloads;
+  int running = 0;
+  int most_running = 0;
+};
+
+TEST(SendQueue, AnIdleCallerRunsTheRoundItselfWhenTheQueueIsIdle) {
+  RoundLog log;
+  SendQueue queue([&](std::vector<SendJob>& jobs) {
+    {
+      std::lock_guard lock(log.mu);
+      log.threads.push_back(std::this_thread::get_id());
+    }
+    for (auto& j : jobs) {
+      for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
+    }
+  });
+  std::atomic<int> completed{0};
+  auto count = [&](std::size_t, SendResult) { ++completed; };
+  {
+    const CallerIsIdle idle;
+    EXPECT_TRUE(CallerIsIdle::active());
+    queue.send("t", messages(3), count);
+    EXPECT_EQ(completed.load(), 3);  // sent and completed before send() returned
+  }
+  EXPECT_FALSE(CallerIsIdle::active());
+  {
+    const CallerIsIdle not_idle(false);
+    EXPECT_FALSE(CallerIsIdle::active());
+    queue.send("t", messages(1), count);
+  }
+  for (int i = 0; i < 2000 && completed.load() < 4; ++i) std::this_thread::sleep_for(1ms);
+  queue.close();
+  EXPECT_EQ(completed.load(), 4);
+  std::lock_guard lock(log.mu);
+  ASSERT_EQ(log.threads.size(), 2u);
+  EXPECT_EQ(log.threads[0], std::this_thread::get_id());
+  EXPECT_NE(log.threads[1], std::this_thread::get_id());  // not idle: the I/O thread sent it
+}
+
+TEST(SendQueue, RoundsNeverOverlapAndKeepTheirOrderWhenAnIdleCallerSends) {
+  RoundLog log;
+  std::promise<void> first_entered;
+  std::promise<void> release_first;
+  auto released = release_first.get_future().share();
+  SendQueue queue([&](std::vector<SendJob>& jobs) {
+    bool first = false;
+    {
+      std::lock_guard lock(log.mu);
+      log.most_running = std::max(log.most_running, ++log.running);
+      log.threads.push_back(std::this_thread::get_id());
+      for (auto& j : jobs) log.first_payloads.emplace_back(j.batch.front().payload());
+      first = log.threads.size() == 1;
+    }
+    if (first) {
+      first_entered.set_value();
+      released.wait();
+    }
+    {
+      std::lock_guard lock(log.mu);
+      --log.running;
+    }
+    for (auto& j : jobs) {
+      for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
+    }
+  });
+  std::atomic<int> completed{0};
+  std::atomic<int> closed_as_closed{0};
+  auto count = [&](std::size_t, SendResult r) {
+    if (r.error && r.error->kind == ErrorKind::closed) ++closed_as_closed;
+    ++completed;
+  };
+  auto batch = [](const std::string& payload) {
+    std::vector<Message> out;
+    out.emplace_back(payload);
+    return out;
+  };
+  // An idle caller's round, held open; meanwhile another thread's batch queues, and a second
+  // idle caller must queue behind it rather than run a round of its own.
+  std::thread idle_caller([&] {
+    const CallerIsIdle idle;
+    queue.send("t", batch("a"), count);
+  });
+  ASSERT_EQ(first_entered.get_future().wait_for(5s), std::future_status::ready);
+  queue.send("t", batch("b"), count);
+  std::thread second_idle([&] {
+    const CallerIsIdle idle;
+    queue.send("t", batch("c"), count);
+  });
+  second_idle.join();  // queued: it returns while the first round still runs
+  EXPECT_EQ(completed.load(), 0);
+  // close() must wait for the idle caller's round, which still uses the connection.
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    queue.close();
+    closed = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(closed.load());
+  release_first.set_value();
+  idle_caller.join();
+  closer.join();
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.most_running, 1);
+  // "b" and "c" waited behind the running round; close() came first, so they failed as closed.
+  EXPECT_EQ(log.first_payloads, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(completed.load(), 3);
+  EXPECT_EQ(closed_as_closed.load(), 2);
+}
+
+TEST(SendQueue, AnIdleCallerNeverOvertakesQueuedBatches) {
+  RoundLog log;
+  std::promise<void> io_entered;
+  std::promise<void> release_io;
+  auto released = release_io.get_future().share();
+  SendQueue queue([&](std::vector<SendJob>& jobs) {
+    bool first = false;
+    {
+      std::lock_guard lock(log.mu);
+      for (auto& j : jobs) log.first_payloads.emplace_back(j.batch.front().payload());
+      first = log.first_payloads.size() == 1;
+    }
+    if (first) {
+      io_entered.set_value();
+      released.wait();
+    }
+    for (auto& j : jobs) {
+      for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
+    }
+  });
+  std::atomic<int> completed{0};
+  auto count = [&](std::size_t, SendResult) { ++completed; };
+  auto batch = [](const std::string& payload) {
+    std::vector<Message> out;
+    out.emplace_back(payload);
+    return out;
+  };
+  queue.send("t", batch("1"), count);  // the I/O thread's round, held
+  ASSERT_EQ(io_entered.get_future().wait_for(5s), std::future_status::ready);
+  queue.send("t", batch("2"), count);  // queued
+  {
+    const CallerIsIdle idle;
+    queue.send("t", batch("3"), count);  // a round runs: queued behind "2"
+  }
+  release_io.set_value();
+  for (int i = 0; i < 2000 && completed.load() < 3; ++i) std::this_thread::sleep_for(1ms);
+  queue.close();
+  EXPECT_EQ(completed.load(), 3);
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.first_payloads, (std::vector<std::string>{"1", "2", "3"}));
 }
 
 }  // namespace
