@@ -95,26 +95,59 @@ TEST(SendQueue, ClosingFromACompletionOnTheIoThreadIsSafe) {
   queue.reset();  // destroying after a self-close must not join or crash
 }
 
-// Completes every message of every job; records the thread of each round.
-struct RoundLog {
-  std::mutex mu;
-  std::vector<std::thread::id> threads;
-  std::vector<std::string> first_payloads;
-  int running = 0;
-  int most_running = 0;
-};
+// A round that records itself (thread, first payload of each job, how many ran at once),
+// completes every message, and holds the first round open until release() when asked to.
+class RoundLog {
+ public:
+  explicit RoundLog(bool hold_first = false) : hold_first_(hold_first) {}
 
-TEST(SendQueue, AnIdleCallerRunsTheRoundItselfWhenTheQueueIsIdle) {
-  RoundLog log;
-  SendQueue queue([&](std::vector<SendJob>& jobs) {
+  void round(std::vector<SendJob>& jobs) {
+    bool first = false;
     {
-      std::lock_guard lock(log.mu);
-      log.threads.push_back(std::this_thread::get_id());
+      std::lock_guard lock(mu);
+      most_running = std::max(most_running, ++running_);
+      threads.push_back(std::this_thread::get_id());
+      for (auto& j : jobs) first_payloads.emplace_back(j.batch.front().payload());
+      first = threads.size() == 1;
+    }
+    if (first && hold_first_) {
+      entered_.set_value();
+      released_.wait();
+    }
+    {
+      std::lock_guard lock(mu);
+      --running_;
     }
     for (auto& j : jobs) {
       for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
     }
-  });
+  }
+  // Waits until the held first round is running.
+  bool first_entered() { return entered_.get_future().wait_for(5s) == std::future_status::ready; }
+  void release() { release_.set_value(); }
+
+  std::mutex mu;
+  std::vector<std::thread::id> threads;
+  std::vector<std::string> first_payloads;
+  int most_running = 0;
+
+ private:
+  bool hold_first_;
+  int running_ = 0;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+};
+
+std::vector<Message> one(const std::string& payload) {
+  std::vector<Message> out;
+  out.emplace_back(payload);
+  return out;
+}
+
+TEST(SendQueue, AnIdleCallerRunsTheRoundItselfWhenTheQueueIsIdle) {
+  RoundLog log;
+  SendQueue queue([&](std::vector<SendJob>& jobs) { log.round(jobs); });
   std::atomic<int> completed{0};
   auto count = [&](std::size_t, SendResult) { ++completed; };
   {
@@ -138,54 +171,26 @@ TEST(SendQueue, AnIdleCallerRunsTheRoundItselfWhenTheQueueIsIdle) {
   EXPECT_NE(log.threads[1], std::this_thread::get_id());  // not idle: the I/O thread sent it
 }
 
-TEST(SendQueue, RoundsNeverOverlapAndKeepTheirOrderWhenAnIdleCallerSends) {
-  RoundLog log;
-  std::promise<void> first_entered;
-  std::promise<void> release_first;
-  auto released = release_first.get_future().share();
-  SendQueue queue([&](std::vector<SendJob>& jobs) {
-    bool first = false;
-    {
-      std::lock_guard lock(log.mu);
-      log.most_running = std::max(log.most_running, ++log.running);
-      log.threads.push_back(std::this_thread::get_id());
-      for (auto& j : jobs) log.first_payloads.emplace_back(j.batch.front().payload());
-      first = log.threads.size() == 1;
-    }
-    if (first) {
-      first_entered.set_value();
-      released.wait();
-    }
-    {
-      std::lock_guard lock(log.mu);
-      --log.running;
-    }
-    for (auto& j : jobs) {
-      for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
-    }
-  });
+TEST(SendQueue, RoundsNeverOverlapAndCloseWaitsForAnIdleCallersRound) {
+  RoundLog log(true);
+  SendQueue queue([&](std::vector<SendJob>& jobs) { log.round(jobs); });
   std::atomic<int> completed{0};
   std::atomic<int> closed_as_closed{0};
   auto count = [&](std::size_t, SendResult r) {
     if (r.error && r.error->kind == ErrorKind::closed) ++closed_as_closed;
     ++completed;
   };
-  auto batch = [](const std::string& payload) {
-    std::vector<Message> out;
-    out.emplace_back(payload);
-    return out;
-  };
   // An idle caller's round, held open; meanwhile another thread's batch queues, and a second
   // idle caller must queue behind it rather than run a round of its own.
   std::thread idle_caller([&] {
     const CallerIsIdle idle;
-    queue.send("t", batch("a"), count);
+    queue.send("t", one("a"), count);
   });
-  ASSERT_EQ(first_entered.get_future().wait_for(5s), std::future_status::ready);
-  queue.send("t", batch("b"), count);
+  ASSERT_TRUE(log.first_entered());
+  queue.send("t", one("b"), count);
   std::thread second_idle([&] {
     const CallerIsIdle idle;
-    queue.send("t", batch("c"), count);
+    queue.send("t", one("c"), count);
   });
   second_idle.join();  // queued: it returns while the first round still runs
   EXPECT_EQ(completed.load(), 0);
@@ -197,7 +202,7 @@ TEST(SendQueue, RoundsNeverOverlapAndKeepTheirOrderWhenAnIdleCallerSends) {
   });
   std::this_thread::sleep_for(50ms);
   EXPECT_FALSE(closed.load());
-  release_first.set_value();
+  log.release();
   idle_caller.join();
   closer.join();
   std::lock_guard lock(log.mu);
@@ -209,45 +214,24 @@ TEST(SendQueue, RoundsNeverOverlapAndKeepTheirOrderWhenAnIdleCallerSends) {
 }
 
 TEST(SendQueue, AnIdleCallerNeverOvertakesQueuedBatches) {
-  RoundLog log;
-  std::promise<void> io_entered;
-  std::promise<void> release_io;
-  auto released = release_io.get_future().share();
-  SendQueue queue([&](std::vector<SendJob>& jobs) {
-    bool first = false;
-    {
-      std::lock_guard lock(log.mu);
-      for (auto& j : jobs) log.first_payloads.emplace_back(j.batch.front().payload());
-      first = log.first_payloads.size() == 1;
-    }
-    if (first) {
-      io_entered.set_value();
-      released.wait();
-    }
-    for (auto& j : jobs) {
-      for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
-    }
-  });
+  RoundLog log(true);
+  SendQueue queue([&](std::vector<SendJob>& jobs) { log.round(jobs); });
   std::atomic<int> completed{0};
   auto count = [&](std::size_t, SendResult) { ++completed; };
-  auto batch = [](const std::string& payload) {
-    std::vector<Message> out;
-    out.emplace_back(payload);
-    return out;
-  };
-  queue.send("t", batch("1"), count);  // the I/O thread's round, held
-  ASSERT_EQ(io_entered.get_future().wait_for(5s), std::future_status::ready);
-  queue.send("t", batch("2"), count);  // queued
+  queue.send("t", one("1"), count);  // the I/O thread's round, held
+  ASSERT_TRUE(log.first_entered());
+  queue.send("t", one("2"), count);  // queued
   {
     const CallerIsIdle idle;
-    queue.send("t", batch("3"), count);  // a round runs: queued behind "2"
+    queue.send("t", one("3"), count);  // a round runs and "2" waits: queued behind it
   }
-  release_io.set_value();
+  log.release();
   for (int i = 0; i < 2000 && completed.load() < 3; ++i) std::this_thread::sleep_for(1ms);
   queue.close();
   EXPECT_EQ(completed.load(), 3);
   std::lock_guard lock(log.mu);
   EXPECT_EQ(log.first_payloads, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(log.most_running, 1);
 }
 
 }  // namespace
