@@ -3,6 +3,9 @@
 // (including cnats' own timeout after api_timeout), so no future waits for ever.
 #include <nats/nats.h>
 
+#include <memory>
+#include <vector>
+
 #include "nats_connection.hpp"
 #include "nats_message.hpp"
 #include "unimq/error.hpp"
@@ -33,49 +36,61 @@ class JsSender final : public driver::Sender {
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MaxWait = shared_->settings.api_timeout.count();
+    // The batch's messages are converted first and registered under one lock (a PubAck may
+    // arrive before js_PublishMsgAsync returns, so registering comes first): a lock per message
+    // contended with the PubAck handler, which takes the same lock for every acknowledgement.
+    std::vector<MsgPtr> msgs(batch.size());
+    auto done = std::make_shared<const driver::SendCompletion>(std::move(on_complete));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       driver::SendResult r;
       if (closed_.load() || shared_->closed.load()) {
         r.error = driver::DriverError{driver::ErrorKind::closed, "nats sender is closed"};
-        on_complete(i, std::move(r));
-        continue;
-      }
-      if (!unavailable.empty()) {
+      } else if (!unavailable.empty()) {
         r.error = driver::DriverError{unavailable_kind, unavailable};
         if (unavailable_kind == driver::ErrorKind::retryable) r.message = std::move(batch[i]);
-        on_complete(i, std::move(r));
-        continue;
+      } else {
+        try {
+          msgs[i] = to_nats(topic, batch[i]);
+          continue;
+        } catch (const Error& e) {
+          r.error = driver::DriverError{driver::ErrorKind::permanent, e.what()};
+        }
       }
-      MsgPtr msg;
-      try {
-        msg = to_nats(topic, batch[i]);
-      } catch (const Error& e) {
-        r.error = driver::DriverError{driver::ErrorKind::permanent, e.what()};
-        on_complete(i, std::move(r));
-        continue;
+      (*done)(i, std::move(r));
+    }
+    {
+      std::lock_guard lock(shared_->mu);
+      for (std::size_t i = 0; i < msgs.size(); ++i) {
+        if (msgs[i]) shared_->pending[msgs[i].get()] = PendingPublish{id_, done, i};
       }
-      natsMsg* key = msg.get();
-      {
-        // Registered first: the PubAck may arrive before js_PublishMsgAsync returns.
-        std::lock_guard lock(shared_->mu);
-        shared_->pending[key] = PendingPublish{id_, on_complete, i};
+    }
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+      if (!msgs[i]) continue;
+      natsMsg* key = msgs[i].get();
+      if (closed_.load() || shared_->closed.load()) {
+        // close() may already have failed it (it fails every registered message of this
+        // sender); whoever takes it out of `pending` completes it.
+        if (unregister(key)) {
+          driver::SendResult r;
+          r.error = driver::DriverError{driver::ErrorKind::closed, "nats sender is closed"};
+          (*done)(i, std::move(r));
+        }
+        continue;
       }
       shared_->async_used.store(true);
-      natsMsg* raw = msg.release();
+      natsMsg* raw = msgs[i].release();
       const natsStatus st = js_PublishMsgAsync(shared_->js, &raw, &po);
       if (st == NATS_OK) continue;  // cnats owns the message now
       natsMsg_Destroy(raw);
-      {
-        std::lock_guard lock(shared_->mu);
-        shared_->pending.erase(key);
-      }
+      if (!unregister(key)) continue;
+      driver::SendResult r;
       const auto kind = classify(st);
       r.error = driver::DriverError{
           kind, "nats: JetStream publish to '" + topic + "' failed: " + status_text(st)};
       if (kind == driver::ErrorKind::retryable || kind == driver::ErrorKind::timeout) {
         r.message = std::move(batch[i]);
       }
-      on_complete(i, std::move(r));
+      (*done)(i, std::move(r));
     }
   }
 
@@ -105,11 +120,19 @@ class JsSender final : public driver::Sender {
       driver::SendResult r;
       r.error = driver::DriverError{driver::ErrorKind::closed,
                                     "nats sender closed before JetStream acknowledged"};
-      p.done(p.index, std::move(r));
+      (*p.done)(p.index, std::move(r));
     }
   }
 
  private:
+  // Takes a message cnats does not own out of `pending`; false if close() already completed it.
+  bool unregister(natsMsg* key) {
+    std::lock_guard lock(shared_->mu);
+    if (shared_->pending.erase(key) == 0) return false;
+    shared_->pending_cv.notify_all();  // a closing sender waits for its registered messages
+    return true;
+  }
+
   std::shared_ptr<Shared> shared_;
   std::uint64_t id_ = 0;
   std::atomic<bool> closed_{false};

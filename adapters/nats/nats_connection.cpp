@@ -63,6 +63,7 @@ void on_pub_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* clos
   auto* shared = static_cast<Shared*>(closure);
   PendingPublish p;
   bool found = false;
+  std::vector<natsMsg*> destroy;
   {
     std::lock_guard lock(shared->mu);
     if (auto it = shared->pending.find(msg); it != shared->pending.end()) {
@@ -70,6 +71,14 @@ void on_pub_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* clos
       shared->pending.erase(it);
       found = true;
       shared->pending_cv.notify_all();  // a closing sender waits for its publishes
+    }
+    // The group is destroyed when it is full or nothing more is awaited, so an idle
+    // connection keeps none.
+    constexpr std::size_t kDestroyGroup = 256;
+    if (shared->acknowledged.empty()) shared->acknowledged.reserve(kDestroyGroup);
+    shared->acknowledged.push_back(msg);
+    if (shared->acknowledged.size() >= kDestroyGroup || shared->pending.empty()) {
+      destroy.swap(shared->acknowledged);
     }
   }
   if (found) {
@@ -93,9 +102,9 @@ void on_pub_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* clos
         r.message = from_nats(msg);  // handed back for the producer's retry policy
       }
     }
-    p.done(p.index, std::move(r));
+    (*p.done)(p.index, std::move(r));
   }
-  natsMsg_Destroy(msg);
+  for (natsMsg* m : destroy) natsMsg_Destroy(m);
 }
 
 Capabilities capabilities_for(const Settings& s, std::size_t max_payload) {
@@ -266,6 +275,7 @@ Shared::~Shared() {
   }
   // The reader thread is gone once the connection closed.
   for (natsSubscription* sub : retired) natsSubscription_Destroy(sub);
+  for (natsMsg* m : acknowledged) natsMsg_Destroy(m);
   if (js != nullptr) jsCtx_Destroy(js);
   if (nc != nullptr) natsConnection_Destroy(nc);
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "nats_settings.hpp"
@@ -22,9 +23,11 @@ namespace unimq::nats {
 
 /// One JetStream publish waiting for its PubAck.
 struct PendingPublish {
-  std::uint64_t sender = 0;     ///< Which sender published it (for that sender's close()).
-  driver::SendCompletion done;  ///< Completion of its batch.
-  std::size_t index = 0;        ///< Its index in the batch.
+  std::uint64_t sender = 0;  ///< Which sender published it (for that sender's close()).
+  /// Completion of its batch, shared by the batch's messages: a std::function copied per
+  /// message would allocate per message.
+  std::shared_ptr<const driver::SendCompletion> done;
+  std::size_t index = 0;  ///< Its index in the batch.
 };
 
 /// Shared by a connection and everything opened from it; the cnats connection lives as long as
@@ -48,9 +51,13 @@ struct Shared {
   std::condition_variable closed_cv;
 
   std::mutex mu;
-  std::condition_variable pending_cv;          ///< Signalled when `pending` shrinks.
-  std::map<natsMsg*, PendingPublish> pending;  ///< JetStream publishes awaiting PubAck.
-  std::set<std::string> streams;               ///< Streams known to exist.
+  std::condition_variable pending_cv;  ///< Signalled when `pending` shrinks.
+  /// JetStream publishes awaiting PubAck, by the message cnats hands back with it.
+  std::unordered_map<natsMsg*, PendingPublish> pending;
+  /// Acknowledged messages not destroyed yet: cnats frees a message on its garbage-collector
+  /// thread and wakes that thread for each one that finds it idle, so they go in groups.
+  std::vector<natsMsg*> acknowledged;
+  std::set<std::string> streams;  ///< Streams known to exist.
   std::vector<std::weak_ptr<driver::SendQueue>> core_senders;
   std::uint64_t next_sender = 0;
   /// Unsubscribed subscriptions not yet known to be unused by cnats' reader thread; freed

@@ -3,6 +3,7 @@
 // one while its messages arrive was a use-after-free in cnats' reader thread (found by the TSan
 // stress run); ASan reports it here within a few hundred cycles. Label `lifecycle;nats`.
 #include <atomic>
+#include <memory>
 #include <thread>
 
 #include "nats_fixture.hpp"
@@ -60,6 +61,43 @@ TEST_F(NatsLifecycle, CoreQueueSubscribersCloseWhileTheirMessagesArrive) {
 
 TEST_F(NatsLifecycle, JetStreamPullConsumersCloseWhileTheirMessagesArrive) {
   churn_consumers_under_flood(jetstream_url(), "workers", 150);
+}
+
+TEST_F(NatsLifecycle, JetStreamProducersClosedWhilePublishingCompleteEveryPublishOnce) {
+  // close() can come while the sender is between registering a batch for its PubAcks and
+  // publishing it: every message must still complete exactly once, acknowledged or closed.
+  constexpr int kMessages = 2000;
+  auto client = Client::connect(jetstream_url());
+  auto topic = client.topic("closing");
+  for (int cycle = 0; cycle < 20; ++cycle) {
+    auto calls = std::make_unique<std::atomic<int>[]>(kMessages);
+    std::atomic<int> total{0};
+    std::atomic<int> closed{0};
+    auto producer = topic.producer();
+    for (int i = 0; i < kMessages; ++i) {
+      producer.publish(Message("m"), [&, i](const PublishResult& r) {
+        if (!r.ok()) {
+          try {
+            std::rethrow_exception(r.error);
+          } catch (const ClosedError&) {
+            closed.fetch_add(1);
+          } catch (...) {
+          }
+        }
+        calls[i].fetch_add(1);
+        total.fetch_add(1);
+      });
+    }
+    // Closing at different moments: before the first send, during a batch, after some PubAcks.
+    std::this_thread::sleep_for(std::chrono::microseconds{150 * (cycle % 8)});
+    producer.close(std::chrono::milliseconds{0});
+    for (int waited = 0; waited < 10000 && total.load() < kMessages; ++waited) {
+      std::this_thread::sleep_for(1ms);
+    }
+    std::this_thread::sleep_for(20ms);  // a second completion would come now
+    ASSERT_EQ(total.load(), kMessages) << "cycle " << cycle << ", closed " << closed.load();
+    for (int i = 0; i < kMessages; ++i) ASSERT_EQ(calls[i].load(), 1) << "message " << i;
+  }
 }
 
 }  // namespace
