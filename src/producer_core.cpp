@@ -346,7 +346,7 @@ void ProducerCore::on_sent(Id id, driver::SendResult result) {
 }
 
 void ProducerCore::settle_deferred(DeferredResults& results) {
-  if (sender_thread_of == this) {
+  if (settles_here()) {
     settle_all(results);  // the driver completed inside send() (memory://): settle right here
     return;
   }
@@ -366,6 +366,10 @@ void ProducerCore::settle_deferred(DeferredResults& results) {
     wake = handed_over_.size() == 1;
   }
   if (wake) work_cv_.notify_one();
+}
+
+bool ProducerCore::settles_here() const noexcept {
+  return sender_thread_of == this;
 }
 
 void ProducerCore::settle_handed_over() {

@@ -18,8 +18,12 @@ using DeferredResults = std::vector<std::pair<std::uint64_t, driver::SendResult>
 class DeferredCompletions {
  public:
   virtual ~DeferredCompletions() = default;
-  /// Settles `results` together; called on the thread that closed the batch.
+  /// Settles `results` together, or hands them to the thread that does (leaving `results`
+  /// empty, maybe with reusable capacity); called on the thread that closed the batch.
   virtual void settle_deferred(DeferredResults& results) = 0;
+  /// Whether settle_deferred() on this thread settles at once (runs callbacks) rather than
+  /// handing the results over.
+  virtual bool settles_here() const noexcept = 0;
   /// Keeps the receiver alive until the batch closes.
   virtual std::shared_ptr<DeferredCompletions> keep_alive() = 0;
 };

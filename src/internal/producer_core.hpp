@@ -40,6 +40,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   /// Settles completions a driver::CompletionBatch collected, on the sender thread: one lock for
   /// all of them.
   void settle_deferred(DeferredResults& results) override;
+  /// True on this producer's sender thread.
+  bool settles_here() const noexcept override;
   /// This producer, kept alive until the batch that holds its completions closes.
   std::shared_ptr<DeferredCompletions> keep_alive() override;
 

@@ -314,6 +314,56 @@ TEST_F(PublishPipeline, CallbacksOfABatchCompletedOnADriverThreadRunOnTheProduce
   }
 }
 
+TEST_F(PublishPipeline, ALargeDriverBatchReachesTheProducerInPartsBeforeItCloses) {
+  // A Kafka poll serves thousands of delivery reports in one batch; collected whole, their
+  // storage outgrew what is reused and every poll faulted fresh pages in. The producer gets
+  // them in parts while the batch is still open, and settles them on its own thread.
+  script().hold = true;
+  auto producer = client().topic("t").producer();
+  constexpr std::size_t kCount = 3000;
+  constexpr std::size_t kPart = 1024;
+  std::mutex mutex;
+  std::condition_variable more;
+  std::vector<std::thread::id> ran_on;
+  for (std::size_t i = 0; i < kCount; ++i) {
+    producer.publish(Message("m" + std::to_string(i)), [&](const PublishResult& r) {
+      EXPECT_TRUE(r.ok());
+      std::lock_guard lock(mutex);
+      ran_on.push_back(std::this_thread::get_id());
+      more.notify_all();
+    });
+  }
+  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
+  {
+    std::unique_lock lock(script().mutex);
+    script().held_more.wait_for(lock, 10s, [] { return script().held.size() == kCount; });
+    held.swap(script().held);
+  }
+  ASSERT_EQ(held.size(), kCount);
+  std::thread::id driver_thread;
+  bool settled_while_open = false;
+  std::thread io([&] {
+    driver_thread = std::this_thread::get_id();
+    driver::CompletionBatch round;
+    for (std::size_t i = 0; i < kPart; ++i) held[i].second(held[i].first, driver::SendResult{});
+    {
+      std::unique_lock lock(mutex);
+      settled_while_open = more.wait_for(lock, 10s, [&] { return ran_on.size() >= kPart; });
+    }
+    for (std::size_t i = kPart; i < kCount; ++i) {
+      held[i].second(held[i].first, driver::SendResult{});
+    }
+  });
+  io.join();
+  EXPECT_TRUE(settled_while_open);
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(more.wait_for(lock, 10s, [&] { return ran_on.size() == kCount; }));
+  for (const auto& id : ran_on) {
+    EXPECT_NE(id, driver_thread);
+    EXPECT_EQ(id, ran_on.front());
+  }
+}
+
 TEST_F(PublishPipeline, TheSenderThreadSaysItIsIdleOnlyWhenNothingIsQueuedBehindItsBatch) {
   // An idle sender thread lets a SendQueue send on it (one thread wake-up less per message at
   // light load); with batches queued behind, it must hand over and prepare the next one.

@@ -8,8 +8,9 @@ namespace unimq::driver {
 /// While one is alive on a thread, the publish completions that thread reports (SendJob::done,
 /// the completion of Sender::send) are collected, and handed to their producers when the
 /// outermost one ends; each producer settles them and runs the publish callbacks on its own
-/// sender thread (at once, when this is that thread), not on this one. Open one around a loop
-/// that completes many messages: a round's replies, a poll of delivery reports. SendQueue
+/// sender thread (at once, when this is that thread), not on this one; a batch that grows
+/// large reaches a producer on another thread in parts of 1 024 before it ends. Open one around a
+/// loop that completes many messages: a round's replies, a poll of delivery reports. SendQueue
 /// opens one around every round. Nesting is allowed. Not movable: it is a scope.
 class CompletionBatch {
  public:
