@@ -274,39 +274,60 @@ TEST_F(PublishPipeline, CloseFailsWhatTheBrokerDidNotConfirmWithClosedError) {
   EXPECT_EQ(producer.pending(), 0u);
 }
 
+// A producer that published `count` messages whose callbacks record the thread they ran on,
+// and the completions the held scripted sender kept for them.
+class HeldPublishes {
+ public:
+  HeldPublishes(const Client& client, std::size_t count) : producer_(client.topic("t").producer()) {
+    script().hold = true;
+    for (std::size_t i = 0; i < count; ++i) {
+      producer_.publish(Message("m" + std::to_string(i)), [this](const PublishResult& r) {
+        EXPECT_TRUE(r.ok());
+        std::lock_guard lock(mutex_);
+        ran_on_.push_back(std::this_thread::get_id());
+        more_.notify_all();
+      });
+    }
+    std::unique_lock lock(script().mutex);
+    script().held_more.wait_for(lock, 10s, [&] { return script().held.size() == count; });
+    held.swap(script().held);
+  }
+
+  // Waits until `n` callbacks ran; false after 10 s.
+  bool wait_for_callbacks(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return more_.wait_for(lock, 10s, [&] { return ran_on_.size() >= n; });
+  }
+  std::vector<std::thread::id> ran_on() {
+    std::lock_guard lock(mutex_);
+    return ran_on_;
+  }
+
+  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable more_;
+  std::vector<std::thread::id> ran_on_;
+  Producer producer_;  // last: closed first, while its callbacks' state still exists
+};
+
 TEST_F(PublishPipeline, CallbacksOfABatchCompletedOnADriverThreadRunOnTheProducersThread) {
   // A driver completing a round on its I/O thread must not run the application's callbacks
   // there: that thread goes back to sending while the producer's own thread settles.
-  script().hold = true;
-  auto producer = client().topic("t").producer();
-  constexpr int kCount = 50;
-  std::mutex mutex;
-  std::vector<std::thread::id> ran_on;
-  std::condition_variable all_done;
-  for (int i = 0; i < kCount; ++i) {
-    producer.publish(Message("m" + std::to_string(i)), [&](const PublishResult& r) {
-      EXPECT_TRUE(r.ok());
-      std::lock_guard lock(mutex);
-      ran_on.push_back(std::this_thread::get_id());
-      all_done.notify_all();
-    });
-  }
-  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
-  {
-    std::unique_lock lock(script().mutex);
-    script().held_more.wait_for(lock, 10s, [] { return script().held.size() == kCount; });
-    held.swap(script().held);
-  }
-  ASSERT_EQ(held.size(), static_cast<std::size_t>(kCount));
+  constexpr std::size_t kCount = 50;
+  HeldPublishes publishes(client(), kCount);
+  ASSERT_EQ(publishes.held.size(), kCount);
   std::thread::id driver_thread;
   std::thread io([&] {
     driver_thread = std::this_thread::get_id();
     driver::CompletionBatch round;
-    for (auto& [index, done] : held) done(index, driver::SendResult{});
+    for (auto& [index, done] : publishes.held) done(index, driver::SendResult{});
   });
   io.join();
-  std::unique_lock lock(mutex);
-  ASSERT_TRUE(all_done.wait_for(lock, 10s, [&] { return ran_on.size() == kCount; }));
+  ASSERT_TRUE(publishes.wait_for_callbacks(kCount));
+  const auto ran_on = publishes.ran_on();
+  ASSERT_EQ(ran_on.size(), kCount);
   for (const auto& id : ran_on) {
     EXPECT_NE(id, driver_thread);
     EXPECT_NE(id, std::this_thread::get_id());
@@ -318,46 +339,27 @@ TEST_F(PublishPipeline, ALargeDriverBatchReachesTheProducerInPartsBeforeItCloses
   // A Kafka poll serves thousands of delivery reports in one batch; collected whole, their
   // storage outgrew what is reused and every poll faulted fresh pages in. The producer gets
   // them in parts while the batch is still open, and settles them on its own thread.
-  script().hold = true;
-  auto producer = client().topic("t").producer();
   constexpr std::size_t kCount = 3000;
   constexpr std::size_t kPart = 1024;
-  std::mutex mutex;
-  std::condition_variable more;
-  std::vector<std::thread::id> ran_on;
-  for (std::size_t i = 0; i < kCount; ++i) {
-    producer.publish(Message("m" + std::to_string(i)), [&](const PublishResult& r) {
-      EXPECT_TRUE(r.ok());
-      std::lock_guard lock(mutex);
-      ran_on.push_back(std::this_thread::get_id());
-      more.notify_all();
-    });
-  }
-  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
-  {
-    std::unique_lock lock(script().mutex);
-    script().held_more.wait_for(lock, 10s, [] { return script().held.size() == kCount; });
-    held.swap(script().held);
-  }
-  ASSERT_EQ(held.size(), kCount);
+  HeldPublishes publishes(client(), kCount);
+  ASSERT_EQ(publishes.held.size(), kCount);
+  auto& held = publishes.held;
   std::thread::id driver_thread;
   bool settled_while_open = false;
   std::thread io([&] {
     driver_thread = std::this_thread::get_id();
     driver::CompletionBatch round;
     for (std::size_t i = 0; i < kPart; ++i) held[i].second(held[i].first, driver::SendResult{});
-    {
-      std::unique_lock lock(mutex);
-      settled_while_open = more.wait_for(lock, 10s, [&] { return ran_on.size() >= kPart; });
-    }
+    settled_while_open = publishes.wait_for_callbacks(kPart);
     for (std::size_t i = kPart; i < kCount; ++i) {
       held[i].second(held[i].first, driver::SendResult{});
     }
   });
   io.join();
   EXPECT_TRUE(settled_while_open);
-  std::unique_lock lock(mutex);
-  ASSERT_TRUE(more.wait_for(lock, 10s, [&] { return ran_on.size() == kCount; }));
+  ASSERT_TRUE(publishes.wait_for_callbacks(kCount));
+  const auto ran_on = publishes.ran_on();
+  ASSERT_EQ(ran_on.size(), kCount);
   for (const auto& id : ran_on) {
     EXPECT_NE(id, driver_thread);
     EXPECT_EQ(id, ran_on.front());
