@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "internal/log.hpp"
 #include "kafka_connection.hpp"
@@ -17,6 +18,13 @@ namespace {
 using driver::ErrorKind;
 
 constexpr int purge_all = RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT;
+
+// Topic handles a producer keeps before it starts over (a handle is a few hundred bytes; a
+// service replying to many clients' inbox topics would otherwise keep one per client forever).
+constexpr std::size_t max_topic_handles = 1024;
+
+// A librdkafka topic handle shared by the batches producing to it.
+using SharedTopic = std::shared_ptr<rd_kafka_topic_t>;
 
 struct Batch;
 
@@ -33,6 +41,7 @@ struct Pending {
 // profiles of 100-byte publishing). Deleted by whoever completes its last message.
 struct Batch {
   std::string topic;
+  SharedTopic handle;  // held until the batch is produced; the map may drop it meanwhile
   driver::SendCompletion done;
   std::vector<Pending> messages;           // reserved once: librdkafka holds their addresses
   std::atomic<std::size_t> unfinished{0};  // messages not completed, +1 while send() walks them
@@ -56,6 +65,7 @@ class ProducerCore final : public Closable {
 
   ~ProducerCore() override {
     close();
+    topics_.clear();  // librdkafka wants its topic handles back before the handle goes
     rk_.reset();
   }
 
@@ -64,7 +74,8 @@ class ProducerCore final : public Closable {
 
   void send(const std::string& topic, std::vector<Message> batch, driver::SendCompletion done) {
     if (batch.empty()) return;
-    auto* b = new Batch{topic, std::move(done), {}, {}};
+    auto* b =
+        new Batch{topic, closed_.load() ? nullptr : topic_handle(topic), std::move(done), {}, {}};
     b->messages.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       b->messages.push_back(Pending{b, i, std::move(batch[i])});
@@ -136,8 +147,14 @@ class ProducerCore final : public Closable {
       // Payload and key are read from `pending` until its delivery report: no copy. The array
       // form, since the RD_KAFKA_V_* macros use a GNU extension -Wpedantic refuses.
       std::array<rd_kafka_vu_t, 5> fields{};
-      fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-      fields[0].u.cstr = batch.topic.c_str();
+      // The handle spares librdkafka a lookup of the name (under its handle's lock) per message.
+      if (batch.handle) {
+        fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+        fields[0].u.rkt = batch.handle.get();
+      } else {
+        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+        fields[0].u.cstr = batch.topic.c_str();
+      }
       fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
       fields[1].u.mem.ptr = const_cast<char*>(m.payload().data());
       fields[1].u.mem.size = m.payload().size();
@@ -173,6 +190,32 @@ class ProducerCore final : public Closable {
            "kafka: producing to '" + batch.topic + "' failed: " + rd_kafka_err2str(err));
       return;
     }
+  }
+
+  // The handle of topic `name`, made on its first use here. A new handle's metadata is fetched
+  // before anything is produced to it: producing at once leaves it to librdkafka to ask for
+  // the topic's leader, and while the handle is still connecting that query can be lost; the
+  // messages then wait for librdkafka's refresh of topics without metadata, a second later.
+  // Null when librdkafka refuses the name: producing by name then reports why.
+  SharedTopic topic_handle(const std::string& name) {
+    {
+      std::lock_guard lock(topics_mu_);
+      if (auto it = topics_.find(name); it != topics_.end()) return it->second;
+    }
+    SharedTopic handle(rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr),
+                       [](rd_kafka_topic_t* t) { rd_kafka_topic_destroy(t); });
+    if (!handle.get()) return nullptr;
+    // At most the delay it avoids: an unreachable cluster holds the messages up either way.
+    const auto wait = std::min<std::chrono::milliseconds>(state_->settings.operation_timeout,
+                                                          std::chrono::seconds(1));
+    const rd_kafka_metadata_t* raw = nullptr;
+    if (rd_kafka_metadata(rk_.get(), 0, handle.get(), &raw, static_cast<int>(wait.count())) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      MetadataPtr release(raw);
+    }
+    std::lock_guard lock(topics_mu_);
+    if (topics_.size() >= max_topic_handles) topics_.clear();
+    return topics_.try_emplace(name, std::move(handle)).first->second;
   }
 
   // Called by rd_kafka_poll (this sender's poll thread, or a send() waiting on a full queue).
@@ -228,6 +271,8 @@ class ProducerCore final : public Closable {
   std::atomic<bool> closed_{false};
   std::atomic<bool> stop_{false};
   std::mutex close_mu_;  // serialises close()
+  std::mutex topics_mu_;
+  std::unordered_map<std::string, SharedTopic> topics_;  // by name, see topic_handle()
   std::mutex mu_;
   std::condition_variable cv_;
   // Produced, delivery report not yet served; close() waits on cv_ (under mu_) for zero.
