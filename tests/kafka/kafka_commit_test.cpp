@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <future>
 #include <mutex>
-#include <random>
 #include <set>
 #include <thread>
 
@@ -16,16 +15,12 @@
 #include "kafka_offsets.hpp"
 #include "require_broker.hpp"
 #include "unimq/unimq.hpp"
+#include "unique_name.hpp"
 
 namespace unimq::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string unique(const std::string& prefix) {
-  std::random_device rd;
-  return prefix + "-" + std::to_string(rd());
-}
 
 // The commit metadata the adapter writes for offset `held` when the messages `got` recorded
 // (payload = offset, one partition) are the acknowledged ones: runs of distances from `held`.
@@ -52,8 +47,8 @@ TEST(KafkaCommit, CommittedOffsetNeverPassesAnUnacknowledgedMessage) {
   if (url.empty()) return;
   constexpr int kTotal = 400;
   constexpr int kHeld = 37;  // its handler waits until released
-  const std::string name = unique("commits");
-  const std::string group = unique("g");
+  const std::string name = unique_name("commits");
+  const std::string group = unique_name("g");
   auto client = Client::connect(url);
   auto topic = client.topic(name);
   std::atomic<bool> release{false};
@@ -124,8 +119,8 @@ TEST(KafkaCommit, CommittedOffsetNeverPassesAnUnacknowledgedMessage) {
 TEST(KafkaCommit, NextMemberGetsOnlyWhatWasNotAcknowledged) {
   const std::string url = broker_url("UNIMQ_TEST_KAFKA_URL");
   if (url.empty()) return;
-  const std::string name = unique("handover");
-  const std::string group = unique("g");
+  const std::string name = unique_name("handover");
+  const std::string group = unique_name("g");
   auto client = Client::connect(url);
   auto topic = client.topic(name);
   Collector first;
@@ -166,8 +161,8 @@ namespace {
 // Consumer A is busy with slow handlers when B joins the group. Returns the deliveries of the
 // 40 messages over both (each distinct payload counted) after everything was seen.
 std::map<std::string, int> rebalance_while_busy(const std::string& url, const std::string& query) {
-  const std::string name = unique("rebalance");
-  const std::string group = unique("g");
+  const std::string name = unique_name("rebalance");
+  const std::string group = unique_name("g");
   auto client = Client::connect(
       query.empty() ? url : url + (url.find('?') == std::string::npos ? "?" : "&") + query);
   auto topic = client.topic(name, {.partitions = 2});
@@ -217,9 +212,9 @@ TEST(KafkaStart, ANewGroupOnAJustCreatedTopicGetsEverythingPublishedAfterStart) 
   if (url.empty()) return;
   auto client = Client::connect(url);
   for (int round = 0; round < 20; ++round) {
-    auto topic = client.topic(unique("fresh"), {.partitions = 4});
+    auto topic = client.topic(unique_name("fresh"), {.partitions = 4});
     Collector got;
-    auto consumer = topic.consumer({.group = unique("g")});
+    auto consumer = topic.consumer({.group = unique_name("g")});
     consumer.start([&](const Delivery& d) { got.add(d); });
     auto producer = topic.producer();
     std::vector<std::future<Receipt>> receipts;
@@ -243,8 +238,8 @@ TEST(KafkaRebalance, StoppingWhileARevocationWaitsForHeldMessagesReturns) {
   if (url.empty()) return;
   auto client = Client::connect(url + (url.find('?') == std::string::npos ? "?" : "&") +
                                 "revoke_timeout=60s");
-  auto topic = client.topic(unique("held"), {.partitions = 2});
-  const std::string group = unique("g");
+  auto topic = client.topic(unique_name("held"), {.partitions = 2});
+  const std::string group = unique_name("g");
   std::mutex mutex;
   std::vector<Delivery> held;
   auto a = topic.consumer({.group = group, .ack = AckMode::manual});

@@ -4,23 +4,18 @@
 // Mapping: topic = Kafka topic; key = record key; headers = record headers; payload = value.
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "collector.hpp"
 #include "kafka_offsets.hpp"
 #include "process.hpp"
 #include "require_broker.hpp"
 #include "unimq/unimq.hpp"
+#include "unique_name.hpp"
 
 namespace unimq::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string unique(const std::string& prefix) {
-  std::random_device rd;
-  return prefix + "-" + std::to_string(rd());
-}
 
 class KafkaInterop : public ::testing::Test {
  protected:
@@ -46,7 +41,7 @@ class KafkaInterop : public ::testing::Test {
 // gets value, key and headers once.
 TEST_F(KafkaInterop, KcatRecordIsConsumedByUnimqWithKeyAndHeaders) {
   auto client = Client::connect(url_);
-  const std::string name = unique("from-kcat");
+  const std::string name = unique_name("from-kcat");
   auto topic = client.topic(name);
   Collector got;
   auto consumer = topic.consumer({.group = "billing"});
@@ -74,7 +69,7 @@ TEST_F(KafkaInterop, KcatRecordIsConsumedByUnimqWithKeyAndHeaders) {
 // unimq publishes with a key and headers; kcat -C reads value, key, partition and headers back.
 TEST_F(KafkaInterop, UnimqRecordIsReadByKcatWithKeyAndHeaders) {
   auto client = Client::connect(url_);
-  const std::string name = unique("to-kcat");
+  const std::string name = unique_name("to-kcat");
   auto producer = client.topic(name).producer();
   const auto receipt = producer
                            .publish(Message("order 42 placed")

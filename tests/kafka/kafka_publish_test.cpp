@@ -3,21 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <random>
 #include <string>
 
 #include "require_broker.hpp"
 #include "unimq/unimq.hpp"
+#include "unique_name.hpp"
 
 namespace unimq::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string unique(const std::string& prefix) {
-  std::random_device rd;
-  return prefix + "-" + std::to_string(rd());
-}
 
 // A producer opened a moment ago publishes at once to a topic created a moment ago: its first
 // confirmation takes a metadata round trip, not librdkafka's one-second refresh of topics it
@@ -32,7 +27,7 @@ TEST(KafkaPublish, AFreshProducersFirstPublishIsNotHeldForTheMetadataRefresh) {
   int slow = 0;
   constexpr int rounds = 50;
   for (int round = 0; round < rounds; ++round) {
-    auto topic = client.topic(unique("first-publish"));
+    auto topic = client.topic(unique_name("first-publish"));
     auto producer = topic.producer();
     const auto start = std::chrono::steady_clock::now();
     producer.publish(Message("first")).get();

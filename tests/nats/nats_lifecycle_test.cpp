@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "collector.hpp"
 #include "nats_fixture.hpp"
 
 namespace unimq::test {
@@ -71,7 +72,7 @@ TEST_F(NatsLifecycle, JetStreamProducersClosedWhilePublishingCompleteEveryPublis
   auto topic = client.topic("closing");
   for (int cycle = 0; cycle < 20; ++cycle) {
     auto calls = std::make_unique<std::atomic<int>[]>(kMessages);
-    std::atomic<int> total{0};
+    CallCount total;
     std::atomic<int> closed{0};
     auto producer = topic.producer();
     for (int i = 0; i < kMessages; ++i) {
@@ -85,17 +86,15 @@ TEST_F(NatsLifecycle, JetStreamProducersClosedWhilePublishingCompleteEveryPublis
           }
         }
         calls[i].fetch_add(1);
-        total.fetch_add(1);
+        total.add();
       });
     }
     // Closing at different moments: before the first send, during a batch, after some PubAcks.
     std::this_thread::sleep_for(std::chrono::microseconds{150 * (cycle % 8)});
     producer.close(std::chrono::milliseconds{0});
-    for (int waited = 0; waited < 10000 && total.load() < kMessages; ++waited) {
-      std::this_thread::sleep_for(1ms);
-    }
+    EXPECT_TRUE(total.wait_for(kMessages, 10s));
     std::this_thread::sleep_for(20ms);  // a second completion would come now
-    ASSERT_EQ(total.load(), kMessages) << "cycle " << cycle << ", closed " << closed.load();
+    ASSERT_EQ(total.value(), kMessages) << "cycle " << cycle << ", closed " << closed.load();
     for (int i = 0; i < kMessages; ++i) ASSERT_EQ(calls[i].load(), 1) << "message " << i;
   }
 }

@@ -24,6 +24,35 @@ using namespace std::chrono_literals;
 /// How long a test waits for something that should happen; never slept through.
 inline constexpr auto patience = 30s;
 
+/// Thread-safe count of calls (completions, callbacks) with a wait for a number of them, so a
+/// test sleeps until the last one instead of polling a counter.
+class CallCount {
+ public:
+  /// Counts one call.
+  void add() {
+    {
+      std::lock_guard lock(mutex_);
+      ++count_;
+    }
+    cv_.notify_all();
+  }
+  /// Waits until `n` calls were counted; false on timeout.
+  bool wait_for(int n, std::chrono::milliseconds timeout = patience) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return count_ >= n; });
+  }
+  /// Calls counted so far.
+  int value() const {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  int count_ = 0;
+};
+
 /// Thread-safe record of the messages a handler saw, with waits on what was recorded.
 ///
 ///     Collector got;

@@ -12,10 +12,13 @@
 #include <string>
 #include <thread>
 
+#include "collector.hpp"
+
 namespace unimq::driver {
 namespace {
 
 using namespace std::chrono_literals;
+using test::CallCount;
 
 std::vector<Message> messages(int n) {
   std::vector<Message> out;
@@ -40,18 +43,18 @@ TEST(SendQueue, BatchesQueuedDuringARoundGoOutTogetherInTheNext) {
       for (std::size_t i = 0; i < j.batch.size(); ++i) j.done(i, SendResult{});
     }
   });
-  std::atomic<int> completed{0};
+  CallCount completed;
   auto count = [&](std::size_t, SendResult r) {
     EXPECT_FALSE(r.error.has_value());
-    ++completed;
+    completed.add();
   };
   queue.send("t", messages(2), count);
   first_round_entered.get_future().wait();
   for (int i = 0; i < 5; ++i) queue.send("t", messages(3), count);
   let_first_round_finish.set_value();
-  for (int i = 0; i < 2000 && completed.load() < 17; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(completed.wait_for(17, 2s));
   queue.close();
-  EXPECT_EQ(completed.load(), 17);
+  EXPECT_EQ(completed.value(), 17);
   EXPECT_EQ(round_sizes, (std::vector<std::size_t>{1, 5}));
 }
 
@@ -148,13 +151,13 @@ std::vector<Message> one(const std::string& payload) {
 TEST(SendQueue, AnIdleCallerRunsTheRoundItselfWhenTheQueueIsIdle) {
   RoundLog log;
   SendQueue queue([&](std::vector<SendJob>& jobs) { log.round(jobs); });
-  std::atomic<int> completed{0};
-  auto count = [&](std::size_t, SendResult) { ++completed; };
+  CallCount completed;
+  auto count = [&](std::size_t, SendResult) { completed.add(); };
   {
     const CallerIsIdle idle;
     EXPECT_TRUE(CallerIsIdle::active());
     queue.send("t", messages(3), count);
-    EXPECT_EQ(completed.load(), 3);  // sent and completed before send() returned
+    EXPECT_EQ(completed.value(), 3);  // sent and completed before send() returned
   }
   EXPECT_FALSE(CallerIsIdle::active());
   {
@@ -162,9 +165,9 @@ TEST(SendQueue, AnIdleCallerRunsTheRoundItselfWhenTheQueueIsIdle) {
     EXPECT_FALSE(CallerIsIdle::active());
     queue.send("t", messages(1), count);
   }
-  for (int i = 0; i < 2000 && completed.load() < 4; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(completed.wait_for(4, 2s));
   queue.close();
-  EXPECT_EQ(completed.load(), 4);
+  EXPECT_EQ(completed.value(), 4);
   std::lock_guard lock(log.mu);
   ASSERT_EQ(log.threads.size(), 2u);
   EXPECT_EQ(log.threads[0], std::this_thread::get_id());
@@ -216,8 +219,8 @@ TEST(SendQueue, RoundsNeverOverlapAndCloseWaitsForAnIdleCallersRound) {
 TEST(SendQueue, AnIdleCallerNeverOvertakesQueuedBatches) {
   RoundLog log(true);
   SendQueue queue([&](std::vector<SendJob>& jobs) { log.round(jobs); });
-  std::atomic<int> completed{0};
-  auto count = [&](std::size_t, SendResult) { ++completed; };
+  CallCount completed;
+  auto count = [&](std::size_t, SendResult) { completed.add(); };
   queue.send("t", one("1"), count);  // the I/O thread's round, held
   ASSERT_TRUE(log.first_entered());
   queue.send("t", one("2"), count);  // queued
@@ -226,9 +229,9 @@ TEST(SendQueue, AnIdleCallerNeverOvertakesQueuedBatches) {
     queue.send("t", one("3"), count);  // a round runs and "2" waits: queued behind it
   }
   log.release();
-  for (int i = 0; i < 2000 && completed.load() < 3; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(completed.wait_for(3, 2s));
   queue.close();
-  EXPECT_EQ(completed.load(), 3);
+  EXPECT_EQ(completed.value(), 3);
   std::lock_guard lock(log.mu);
   EXPECT_EQ(log.first_payloads, (std::vector<std::string>{"1", "2", "3"}));
   EXPECT_EQ(log.most_running, 1);
