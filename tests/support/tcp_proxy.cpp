@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <string>
@@ -144,6 +145,13 @@ void TcpProxy::cut() {
   control([this] { cut_pending_ = true; });
 }
 
+void TcpProxy::cut_after(std::size_t bytes) {
+  control([this, bytes] {
+    cut_budget_ = bytes;
+    ++cut_arming_;
+  });
+}
+
 void TcpProxy::stall(bool on) {
   control([this, on] { stalled_ = on; });
 }
@@ -162,6 +170,9 @@ void TcpProxy::loop() {
     // here on this iteration sees the new settings.
     bool stalled = false;
     bool refusing = false;
+    std::size_t budget = 0;  // of an armed cut_after(), counted down as bytes go to clients
+    std::size_t budget_before = 0;
+    std::uint64_t arming = 0;
     {
       std::lock_guard lock(mutex_);
       if (cut_pending_) {
@@ -172,6 +183,8 @@ void TcpProxy::loop() {
       }
       stalled = stalled_;
       refusing = refusing_;
+      budget = budget_before = cut_budget_;
+      arming = cut_arming_;
       served_ = requested_;
     }
     served_cv_.notify_all();
@@ -254,9 +267,13 @@ void TcpProxy::loop() {
           }
         }
         if ((self->revents & (POLLOUT | POLLERR | POLLHUP)) != 0 && !self->out.empty()) {
-          const ssize_t n = ::send(self->fd, self->out.data(), self->out.size(), MSG_NOSIGNAL);
+          // An armed cut lets through to a client only what is left of its budget.
+          const bool counted = budget_before > 0 && self == &p->client;
+          const std::size_t len = counted ? std::min(budget, self->out.size()) : self->out.size();
+          const ssize_t n = len == 0 ? 0 : ::send(self->fd, self->out.data(), len, MSG_NOSIGNAL);
           if (n > 0) {
             self->out.erase(0, static_cast<std::size_t>(n));
+            if (counted) budget -= static_cast<std::size_t>(n);
           } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             p->dead = true;
           }
@@ -276,6 +293,19 @@ void TcpProxy::loop() {
     const auto before = pairs.size();
     std::erase_if(pairs, [](const auto& p) { return p->dead; });
     connections_ -= before - pairs.size();
+    if (budget != budget_before) {
+      std::lock_guard lock(mutex_);
+      // Unless armed anew meanwhile (that budget starts next iteration), what is left is kept,
+      // and the cut comes once nothing is.
+      if (arming == cut_arming_) {
+        cut_budget_ = budget;
+        if (budget == 0) {
+          for (auto& p : pairs) p->reset();
+          pairs.clear();
+          connections_ = 0;
+        }
+      }
+    }
   }
   pairs.clear();
   connections_ = 0;

@@ -48,6 +48,10 @@ class TcpProxy {
   /// Closes every current connection with a TCP reset on both sides (the client sees
   /// ECONNRESET or EOF), and keeps listening. Returns once they are closed.
   void cut();
+  /// Arms a cut that comes in the middle of the traffic: once `bytes` more bytes were written
+  /// to the clients (from the target), every connection is reset as by cut(), with the rest of
+  /// what the target sent undelivered. Returns at once; one arming at a time.
+  void cut_after(std::size_t bytes);
   /// `true`: stops reading and writing on every connection, current and new, keeping the
   /// sockets open; `false`: resumes forwarding, including what queued meanwhile. While stalled
   /// new connections are still accepted and connected to the target, but carry no bytes.
@@ -84,6 +88,8 @@ class TcpProxy {
   bool stalled_ = false;
   bool refusing_ = false;
   bool cut_pending_ = false;
+  std::size_t cut_budget_ = 0;    // bytes to clients before an armed cut; 0 = none armed
+  std::uint64_t cut_arming_ = 0;  // counts cut_after() calls
   std::uint64_t requested_ = 0;
   std::uint64_t served_ = 0;
 

@@ -245,6 +245,27 @@ TEST(TcpProxy, CutClosesEveryConnectionAndKeepsListening) {
   EXPECT_EQ(proxy.accepted(), 3u);
 }
 
+// The client gets the first 100 000 bytes of the echo, then the reset: a connection cut in the
+// middle of what the server sends (the client may see the reset before reading them all, as a
+// kernel may drop unread bytes on a reset, but never more).
+TEST(TcpProxy, CutAfterLetsItsBudgetThroughToTheClientThenResets) {
+  EchoServer echo;
+  TcpProxy proxy(echo.port());
+  Client c(proxy.port());
+  expect_echo(c, "x");
+  proxy.cut_after(100'000);
+  const std::string data(1 << 20, 'd');
+  std::thread sender([&] { c.send(data); });  // fails once the connection is reset
+  const std::string back = c.recv(data.size(), 5s);
+  sender.join();
+  EXPECT_LE(back.size(), 100'000u);
+  EXPECT_TRUE(back == data.substr(0, back.size()));
+  EXPECT_TRUE(eventually([&] { return proxy.connections() == 0; }));
+  EXPECT_TRUE(eventually([&] { return echo.open() == 0; }));
+  Client after(proxy.port());  // and the proxy keeps listening, without a cut armed
+  expect_echo(after, std::string(200'000, 'a'));
+}
+
 TEST(TcpProxy, StallHoldsBytesBothWaysUntilResumed) {
   EchoServer echo;
   TcpProxy proxy(echo.port());
