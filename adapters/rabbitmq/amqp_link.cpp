@@ -203,9 +203,12 @@ void Link::connect_now() {
 }
 
 void Link::check_rpc(const char* what) {
-  const auto r = amqp_get_rpc_reply(conn_);
-  if (r.reply_type == AMQP_RESPONSE_NORMAL) return;
-  fail(reply_code_of(r), std::string(what) + ": " + reply_text(r));
+  check_reply(amqp_get_rpc_reply(conn_), what);
+}
+
+void Link::check_reply(const amqp_rpc_reply_t& reply, const char* what) {
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return;
+  fail(reply_code_of(reply), std::string(what) + ": " + reply_text(reply));
 }
 
 void Link::check_status(int status, const char* what) {

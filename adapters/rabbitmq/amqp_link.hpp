@@ -73,6 +73,10 @@ class Link {
 
   /// Checks the reply of the last synchronous call; throws AmqpError (dropping) on failure.
   void check_rpc(const char* what);
+  /// Checks `reply`, the result of a call that returns its own (amqp_read_message); throws
+  /// AmqpError (dropping) on failure. Such calls leave the last synchronous call's reply as it
+  /// was, so check_rpc() would not see their failure.
+  void check_reply(const amqp_rpc_reply_t& reply, const char* what);
   /// Checks the status of an asynchronous call (publish, ack); throws on failure.
   void check_status(int status, const char* what);
 

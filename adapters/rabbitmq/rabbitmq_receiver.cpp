@@ -176,8 +176,9 @@ class RabbitReceiver final : public driver::Receiver {
     const bool redelivered = deliver.redelivered != 0;
     std::string key(view_of(deliver.routing_key));
     amqp_message_t message{};
-    const auto r = amqp_read_message(link_.raw(), channel, &message, 0);
-    if (r.reply_type != AMQP_RESPONSE_NORMAL) link_.check_rpc("reading a delivery");
+    // On failure rabbitmq-c has freed what it read (the body's bytes are gone, its length is
+    // not): nothing of `message` may be used.
+    link_.check_reply(amqp_read_message(link_.raw(), channel, &message, 0), "reading a delivery");
     driver::Inbound in;
     in.message = Message(std::string(view_of(message.body)));
     in.message.key(std::move(key));

@@ -199,11 +199,8 @@ class Publisher {
                             std::string(view_of(ret->reply_text)) +
                             "): no consumer group or subscriber is bound to the topic yet";
     amqp_message_t message{};
-    const auto r = amqp_read_message(link_.raw(), channel, &message, 0);
-    if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-      link_.check_rpc("reading a returned message");  // throws
-      return;
-    }
+    link_.check_reply(amqp_read_message(link_.raw(), channel, &message, 0),
+                      "reading a returned message");
     const std::string id(view_of(message.properties.message_id));
     amqp_destroy_message(&message);
     if (auto it = ids_.find(id); it != ids_.end()) returned_.emplace(it->second, why);
