@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "kill_restart_scenario.hpp"
+#include "mid_message_cut.hpp"
 #include "redis_fixture.hpp"
 #include "tcp_proxy.hpp"
 
@@ -179,21 +180,7 @@ TEST_F(RedisFault, StreamsEntryCutWhileArrivingIsDeliveredWholeAfterwards) {
   consumer.start([&](const Delivery& d) { got.add(d); });
   auto producer_client = Client::connect(streams_url());  // directly, not through the proxy
   auto producer = producer_client.topic("big").producer();
-  producer.publish(Message("small")).get();
-  ASSERT_TRUE(got.wait_for(1));
-
-  std::string big(4 << 20, '\0');
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) % 251);
-  proxy.cut_after(1 << 20);
-  producer.publish(Message(big)).get();
-  ASSERT_TRUE(got.wait_until([&] { return got.counts().contains(big); }, 20s));
-  std::this_thread::sleep_for(300ms);  // a second delivery of it, or anything else, would come now
-  consumer.stop(5s);
-  EXPECT_GE(proxy.accepted(), 2u) << "the consumer should have reconnected";
-  const auto counts = got.counts();
-  EXPECT_EQ(counts.at(big), 1);
-  EXPECT_LE(counts.at("small"), 2);  // its ack may have been lost with the connection
-  EXPECT_EQ(counts.size(), 2u) << "a delivery other than the two messages";
+  run_mid_message_cut(proxy, producer, consumer, got, 20s);
 }
 
 // A Streams consumer whose connection is cut resumes by itself and gets what is published next.
