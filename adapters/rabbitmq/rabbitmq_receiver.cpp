@@ -195,8 +195,8 @@ class RabbitReceiver final : public driver::Receiver {
     amqp_destroy_message(&message);
     // Everything of this delivery is copied out: the channel's decoding pool can be reused for
     // the next one. Left until the whole receive, the pool grew by every body read and freed
-    // the pages at the end, and each receive faulted them in afresh (64 KiB bodies: two page
-    // faults per 8 KiB received).
+    // the pages at the end, and each receive faulted them in afresh (3 000 bodies of 64 KiB:
+    // 71-76 k page faults in all before, 48-57 k after).
     amqp_maybe_release_buffers_on_channel(link_.raw(), channel);
     if (settings_.queue_type == QueueType::quorum && !queue_.empty()) {
       // x-delivery-count counts earlier deliveries; it is absent on the first.
