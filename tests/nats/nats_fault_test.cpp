@@ -5,9 +5,7 @@
 #include <thread>
 
 #include "kill_restart_scenario.hpp"
-#include "mid_message_cut.hpp"
 #include "nats_fixture.hpp"
-#include "tcp_proxy.hpp"
 
 namespace unimq::test {
 namespace {
@@ -35,21 +33,6 @@ TEST_F(NatsFault, JetStreamLosesNoConfirmedMessageAcrossKill9AndRestart) {
                              .name = "jetstream kill -9",
                              .kill9 = [&] { nats().kill9(); },
                              .restart = [&] { nats().restart(); }});
-}
-
-// A JetStream pull consumer's connection is reset while a 768 KiB message is arriving (after
-// 256 KiB of it; nats-server takes at most 1 MiB per message): cnats drops the part it read,
-// and the message, delivered but not acked, comes again whole after ack_wait (2 s).
-TEST_F(NatsFault, JetStreamMessageCutWhileArrivingIsDeliveredWholeAfterwards) {
-  TcpProxy proxy(nats().port());
-  auto consuming = Client::connect("nats://127.0.0.1:" + std::to_string(proxy.port()) +
-                                   "?jetstream=true&ack_wait=2s&" + std::string(fast_reconnect));
-  auto publishing = Client::connect(jetstream_url("ack_wait=2s"));
-  Collector got;
-  auto consumer = consuming.topic("big").consumer({.group = "g"});
-  consumer.start([&](const Delivery& d) { got.add(d); });
-  auto producer = publishing.topic("big").producer();
-  run_mid_message_cut(proxy, producer, consumer, got, 20s, 768 << 10, 256 << 10);
 }
 
 // Core NATS is at-most-once: what was published while the server was down may be gone, but the
