@@ -34,6 +34,7 @@ MB/s counts payload bytes (10^6). Each round uses fresh topics.
   --latency-messages N  latency: messages per round (default 20000)
   --batch-size N        producer batch_size (default 1024); raw: the pipeline window
   --buffer-capacity N   producer buffer_capacity (default 1048576)
+  --buffer-bytes N      producer buffer_bytes (default: the library's)
   --max-in-flight N     consumer max_in_flight (default 65536); raw: the prefetch
   --stall-seconds N     fail a round after N seconds without progress (default 30)
   --metrics M           off, prometheus (exporter installed) or ab (both per round, in
@@ -41,11 +42,21 @@ MB/s counts payload bytes (10^6). Each round uses fresh topics.
                         -DUNIMQ_WITH_PROMETHEUS=ON) (default off)
 )";
 
-constexpr std::array<std::string_view, 14> kValueFlags = {
-    "--url",           "--messages",        "--size",       "--sizes",
-    "--rounds",        "--workload",        "--batch-size", "--buffer-capacity",
-    "--max-in-flight", "--stall-seconds",   "--metrics",    "--impl",
-    "--rate",          "--latency-messages"};
+constexpr std::array<std::string_view, 15> kValueFlags = {"--url",
+                                                          "--messages",
+                                                          "--size",
+                                                          "--sizes",
+                                                          "--rounds",
+                                                          "--workload",
+                                                          "--batch-size",
+                                                          "--buffer-capacity",
+                                                          "--buffer-bytes",
+                                                          "--max-in-flight",
+                                                          "--stall-seconds",
+                                                          "--metrics",
+                                                          "--impl",
+                                                          "--rate",
+                                                          "--latency-messages"};
 
 template <typename T>
 T parse_number(std::string_view flag, std::string_view text, T min) {
@@ -116,6 +127,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.batch_size = parse_number<std::size_t>(flag, value, 1);
     } else if (flag == "--buffer-capacity") {
       o.buffer_capacity = parse_number<std::size_t>(flag, value, 1);
+    } else if (flag == "--buffer-bytes") {
+      o.buffer_bytes = parse_number<std::size_t>(flag, value, 1);
     } else if (flag == "--max-in-flight") {
       o.max_in_flight = parse_number<std::uint32_t>(flag, value, 1);
     } else if (flag == "--stall-seconds") {

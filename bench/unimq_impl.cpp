@@ -100,6 +100,7 @@ class UnimqPublisher final : public Publisher {
     ProducerOptions p;
     p.batch_size = o.batch_size;
     p.buffer_capacity = o.buffer_capacity;
+    if (o.buffer_bytes != 0) p.buffer_bytes = o.buffer_bytes;
     return p;
   }
 

@@ -344,10 +344,10 @@ class Reader {
   ProducerConfig producer(const YAML::Node& node, const std::string& path) const {
     ProducerConfig c;
     ProducerOptions& o = c.options;
-    for (const auto& [key, value] : entries(
-             node, path,
-             {"topic", "publish_timeout", "buffer_capacity", "when_full", "batch_size", "retry"},
-             "a mapping of producer settings with key 'topic'")) {
+    for (const auto& [key, value] : entries(node, path,
+                                            {"topic", "publish_timeout", "buffer_capacity",
+                                             "buffer_bytes", "when_full", "batch_size", "retry"},
+                                            "a mapping of producer settings with key 'topic'")) {
       const std::string p = join_path(path, key);
       if (key == "topic") {
         c.topic = string_value(value, p);
@@ -355,6 +355,8 @@ class Reader {
         o.publish_timeout = duration_value(value, p);
       } else if (key == "buffer_capacity") {
         o.buffer_capacity = static_cast<std::size_t>(uint_value(value, p, 0, SIZE_MAX));
+      } else if (key == "buffer_bytes") {
+        o.buffer_bytes = static_cast<std::size_t>(uint_value(value, p, 0, SIZE_MAX));
       } else if (key == "when_full") {
         o.when_full =
             enum_value<WhenFull>(value, p, {{"block", WhenFull::block}, {"fail", WhenFull::fail}});

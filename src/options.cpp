@@ -34,6 +34,7 @@ void ProducerOptions::validate() const {
   if (buffer_capacity < 1) {
     invalid("buffer_capacity", std::to_string(buffer_capacity), "at least 1");
   }
+  if (buffer_bytes < 1) invalid("buffer_bytes", std::to_string(buffer_bytes), "at least 1");
   if (batch_size < 1) invalid("batch_size", std::to_string(batch_size), "at least 1");
   if (publish_timeout.count() < 1) {
     invalid("publish_timeout", std::to_string(publish_timeout.count()) + "ms", "at least 1ms");

@@ -75,23 +75,31 @@ std::size_t ProducerCore::pending() const {
 
 void ProducerCore::publish(Message message, PublishCallback done) {
   // Checked before queueing, so a bad name fails the caller at once, on every backend alike.
+  std::size_t bytes = message.payload().size() + message.key().size();
   for (const auto& [name, value] : message.headers()) {
     validate_header_name(name, allow_reserved_headers_);
+    bytes += name.size() + value.size();
   }
   inject_trace(message.headers());
   const auto deadline = Clock::now() + options_.publish_timeout;
   std::unique_lock lock(mutex_);
   if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");
-  while (pending_ >= options_.buffer_capacity) {
+  while (full(bytes)) {
     if (options_.when_full == WhenFull::fail) {
-      throw PublishError("producer buffer for '" + topic_ + "' is full (" +
-                             std::to_string(options_.buffer_capacity) + " messages)",
-                         true);
+      const bool by_count = pending_ >= options_.buffer_capacity;
+      throw PublishError(
+          "producer buffer for '" + topic_ + "' is full (" +
+              (by_count ? std::to_string(options_.buffer_capacity) + " messages"
+                        : std::to_string(pending_bytes_) + " of " +
+                              std::to_string(options_.buffer_bytes) +
+                              " bytes buffered, this message has " + std::to_string(bytes)) +
+              ")",
+          true);
     }
     ++space_waiters_;
     const auto status = space_cv_.wait_until(lock, deadline);
     --space_waiters_;
-    if (status == std::cv_status::timeout && pending_ >= options_.buffer_capacity) {
+    if (status == std::cv_status::timeout && full(bytes)) {
       lock.unlock();
       PublishResult result;
       result.error = std::make_exception_ptr(
@@ -108,13 +116,27 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   if (queued_.empty() || queued_.back().size() >= options_.batch_size) {
     queued_.push_back(spare_chunk());
   }
-  queued_.back().emplace_back(std::move(message), std::move(done), deadline);
+  queued_.back().emplace_back(std::move(message), std::move(done), deadline, bytes);
   ++pending_;
+  pending_bytes_ += bytes;
   ++unfinished_;
   lock.unlock();
   // The sender thread only sleeps when the queue was empty; waking it for every message would
   // cost a futex call per publish.
   if (was_idle) work_cv_.notify_one();
+}
+
+bool ProducerCore::full(std::size_t bytes) const noexcept {
+  if (pending_ >= options_.buffer_capacity) return true;
+  // Alone, a message larger than the whole byte budget still goes: it could never fit otherwise.
+  return pending_bytes_ > 0 &&
+         bytes > options_.buffer_bytes - std::min(pending_bytes_, options_.buffer_bytes);
+}
+
+template <class Completed>
+void ProducerCore::release(const Completed& completed) noexcept {
+  pending_ -= completed.size();
+  for (const auto& item : completed) pending_bytes_ -= item.first.bytes;
 }
 
 bool ProducerCore::flush(std::chrono::milliseconds timeout) {
@@ -147,6 +169,7 @@ void ProducerCore::close(std::chrono::milliseconds timeout) {
     queued_.clear();
     retry_.clear();
     pending_ = 0;
+    pending_bytes_ = 0;
   }
   work_cv_.notify_all();
   space_cv_.notify_all();
@@ -214,7 +237,7 @@ void ProducerCore::expire(Clock::time_point now,
       ++it;
     }
   }
-  pending_ -= failed.size();
+  release(failed);
 }
 
 void ProducerCore::run() {
@@ -408,13 +431,17 @@ void ProducerCore::settle_all(std::span<std::pair<Id, driver::SendResult>> resul
   if (!lock.owns_lock()) lock.lock();
   // close() zeroes pending_ when it takes what is left; entries settled here just before it
   // are no longer counted there.
-  if (!closing_) pending_ -= done.size();
+  if (!closing_) release(done);
   // Blocked publishers wake once a good share of the buffer is free, not for every slot:
   // waking them per message costs a context switch per message.
   const std::size_t cap = options_.buffer_capacity;
   const std::size_t low_water =
       cap - std::max<std::size_t>(1, std::min(options_.batch_size, cap / 4));
-  const bool wake_publishers = space_waiters_ > 0 && pending_ <= low_water;
+  const bool wake_publishers =
+      space_waiters_ > 0 &&
+      ((pending_ <= low_water &&
+        pending_bytes_ <= options_.buffer_bytes - options_.buffer_bytes / 4) ||
+       pending_ == 0);
   const bool wake_sender = std::exchange(retry_added_, false);
   lock.unlock();
   if (wake_publishers) space_cv_.notify_all();

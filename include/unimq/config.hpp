@@ -36,7 +36,8 @@ struct MetricsConfig {
 ///     broker: ${UNIMQ_URL:-kafka://localhost:9092}
 ///     topics:    { orders: {partitions: 3, replication: 1} }
 ///     producers: { orders-out: {topic: orders, publish_timeout: 30s, buffer_capacity: 65536,
-///                               when_full: block, batch_size: 512, retry: {...}} }
+///                               buffer_bytes: 8388608, when_full: block, batch_size: 512,
+///                               retry: {...}} }
 ///     consumers:
 ///       email-service:
 ///         topic: orders

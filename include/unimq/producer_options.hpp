@@ -18,6 +18,10 @@ enum class WhenFull {
 struct ProducerOptions {
   /// Messages buffered (queued or awaiting confirmation) before `when_full` applies.
   std::size_t buffer_capacity = 65'536;
+  /// Bytes buffered (payload, key and headers of messages queued or awaiting confirmation)
+  /// before `when_full` applies; bounds the producer's memory whatever the message size. A
+  /// message larger than this is accepted when nothing else is buffered.
+  std::size_t buffer_bytes = std::size_t{8} << 20;
   /// Behaviour of publish() on a full buffer.
   WhenFull when_full = WhenFull::block;
   /// Largest number of messages handed to the broker in one batch.

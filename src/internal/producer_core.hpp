@@ -67,11 +67,12 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
  private:
   struct Entry {
     // Built in place in its chunk (clang 14 has no aggregate initialisation from parentheses).
-    Entry(Message&& m, PublishCallback&& d, Clock::time_point due)
-        : message(std::move(m)), done(std::move(d)), deadline(due) {}
+    Entry(Message&& m, PublishCallback&& d, Clock::time_point due, std::size_t size)
+        : message(std::move(m)), done(std::move(d)), deadline(due), bytes(size) {}
     Message message;
     PublishCallback done;
     Clock::time_point deadline;
+    std::size_t bytes;  // what it counts in pending_bytes_; kept while the driver has the message
     std::uint32_t attempt = 0;
   };
   using Id = std::uint64_t;
@@ -81,6 +82,11 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   using Chunk = std::vector<Entry>;
 
   void run();
+  // True when a message of `bytes` does not fit in the buffer now (mutex_ held).
+  bool full(std::size_t bytes) const noexcept;
+  // Takes completed entries out of the buffer's counts (mutex_ held).
+  template <class Completed>
+  void release(const Completed& completed) noexcept;
   void send_batch(std::unique_lock<std::mutex>& lock);
   void expire(Clock::time_point now, std::vector<std::pair<Entry, std::exception_ptr>>& failed);
   // Hands `entries` to the driver: numbers them in in_flight_ and sends their messages. `idle`:
@@ -133,6 +139,7 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   std::vector<DeferredResults> results_pool_;
   std::multimap<Clock::time_point, Entry> retry_;  // waiting for their backoff
   std::size_t pending_ = 0;                        // queued + in flight + retrying
+  std::size_t pending_bytes_ = 0;                  // the Entry::bytes of those
   // pending_ plus completions whose callback has not returned yet: flush() waits for this, so
   // a caller that flushed sees every callback's effects.
   std::size_t unfinished_ = 0;

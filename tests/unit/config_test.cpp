@@ -198,6 +198,7 @@ constexpr const char* kFullExample = R"(
 broker: ${UNIMQ_URL:-kafka://localhost:9092}
 topics:    { orders: {partitions: 3, replication: 1} }
 producers: { orders-out: {topic: orders, publish_timeout: 30s, buffer_capacity: 65536,
+                          buffer_bytes: 1048576,
                           when_full: block, batch_size: 512, retry: {max_attempts: 7}} }
 consumers:
   email-service:
@@ -227,6 +228,7 @@ TEST_F(ConfigTest, FullExampleFromHeader) {
   EXPECT_EQ(p.topic, "orders");
   EXPECT_EQ(p.options.publish_timeout, 30s);
   EXPECT_EQ(p.options.buffer_capacity, 65536u);
+  EXPECT_EQ(p.options.buffer_bytes, 1048576u);
   EXPECT_EQ(p.options.when_full, unimq::WhenFull::block);
   EXPECT_EQ(p.options.batch_size, 512u);
   EXPECT_EQ(p.options.retry.max_attempts, 7u);

@@ -255,6 +255,94 @@ TEST_F(PublishPipeline, FullBufferFailsOrBlocksAsConfigured) {
   EXPECT_THROW(b.get(), ClosedError);
 }
 
+// Waits until the held scripted sender kept `n` messages; false after 10 s.
+bool wait_until_held(std::size_t n) {
+  std::unique_lock lock(script().mutex);
+  return script().held_more.wait_for(lock, 10s, [&] { return script().held.size() >= n; });
+}
+
+// Confirms every message the held scripted sender kept, as a driver's I/O thread would.
+void confirm_held() {
+  std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
+  {
+    std::lock_guard lock(script().mutex);
+    held.swap(script().held);
+  }
+  for (auto& [i, done] : held) done(i, driver::SendResult{});
+}
+
+TEST_F(PublishPipeline, TheByteBudgetCountsPayloadKeyAndHeaders) {
+  script().hold = true;
+  ProducerOptions options;
+  options.buffer_bytes = 10;
+  options.when_full = WhenFull::fail;
+  auto producer = client().topic("t").producer(options);
+  // 5 bytes of payload, 2 of key, 2 of header: 9 of 10.
+  auto a = producer.publish(Message("12345").key("kk").header("h", "v"));
+  try {
+    producer.publish(Message("12"));  // 11 > 10
+    FAIL() << "no error";
+  } catch (const PublishError& e) {
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(std::string(e.what()).find("9 of 10 bytes"), std::string::npos) << e.what();
+  }
+  auto b = producer.publish(Message("1"));  // exactly 10
+  EXPECT_THROW(producer.publish(Message("x")), PublishError);
+  ASSERT_TRUE(wait_until_held(2));
+  confirm_held();
+  EXPECT_TRUE(producer.flush(10s));
+  EXPECT_NO_THROW(a.get());
+  EXPECT_NO_THROW(b.get());
+  // Confirmed messages give their bytes back.
+  auto c = producer.publish(Message("0123456789"));
+  ASSERT_TRUE(wait_until_held(1));
+  confirm_held();
+  EXPECT_NO_THROW(c.get());
+}
+
+TEST_F(PublishPipeline, AMessageLargerThanTheByteBudgetGoesAloneOnly) {
+  script().hold = true;
+  ProducerOptions options;
+  options.buffer_bytes = 4;
+  options.when_full = WhenFull::fail;
+  auto producer = client().topic("t").producer(options);
+  auto big = producer.publish(Message("123456789"));  // nothing else buffered: accepted
+  EXPECT_THROW(producer.publish(Message("a")), PublishError);
+  ASSERT_TRUE(wait_until_held(1));
+  confirm_held();
+  EXPECT_NO_THROW(big.get());
+  auto small = producer.publish(Message("a"));
+  EXPECT_THROW(producer.publish(Message("123456789")), PublishError);  // not alone now
+  ASSERT_TRUE(wait_until_held(1));
+  confirm_held();
+  EXPECT_NO_THROW(small.get());
+}
+
+TEST_F(PublishPipeline, APublisherBlockedOnTheByteBudgetResumesWhenBytesAreConfirmed) {
+  script().hold = true;
+  ProducerOptions options;
+  options.buffer_bytes = 8;
+  options.publish_timeout = 10s;
+  auto producer = client().topic("t").producer(options);
+  auto first = producer.publish(Message("aaaaaaaa"));
+  ASSERT_TRUE(wait_until_held(1));
+  std::atomic<bool> returned{false};
+  std::future<Receipt> second;
+  std::thread publisher([&] {
+    second = producer.publish(Message("b"));  // blocks: 8 of 8 bytes buffered
+    returned = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(returned.load());
+  confirm_held();
+  publisher.join();  // a lost wake-up would block here until the 10 s publish timeout
+  EXPECT_TRUE(returned.load());
+  EXPECT_NO_THROW(first.get());
+  ASSERT_TRUE(wait_until_held(1));
+  confirm_held();
+  EXPECT_NO_THROW(second.get());
+}
+
 TEST_F(PublishPipeline, CloseFailsWhatTheBrokerDidNotConfirmWithClosedError) {
   script().hold = true;
   auto producer = client().topic("t").producer();

@@ -71,6 +71,7 @@ void print_resolved(const Config& c) {
                 << "    topic: " << quoted(p.topic) << "\n"
                 << "    publish_timeout: " << duration(o.publish_timeout) << "\n"
                 << "    buffer_capacity: " << o.buffer_capacity << "\n"
+                << "    buffer_bytes: " << o.buffer_bytes << "\n"
                 << "    when_full: " << (o.when_full == WhenFull::fail ? "fail" : "block") << "\n"
                 << "    batch_size: " << o.batch_size << "\n"
                 << "    retry: " << retry(o.retry) << "\n";
