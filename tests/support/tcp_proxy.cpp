@@ -147,6 +147,8 @@ void TcpProxy::cut() {
 
 void TcpProxy::cut_after(std::size_t bytes) {
   control([this, bytes] {
+    // A budget of 0 means "none armed" to the loop; no bytes to let through is a cut now.
+    if (bytes == 0) cut_pending_ = true;
     cut_budget_ = bytes;
     ++cut_arming_;
   });
@@ -164,6 +166,12 @@ void TcpProxy::loop() {
   std::vector<std::unique_ptr<Pair>> pairs;
   std::vector<pollfd> fds;
   constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  // Resets every connection, both sides; called with mutex_ held, as a control request.
+  auto reset_all = [&] {
+    for (auto& p : pairs) p->reset();
+    pairs.clear();
+    connections_ = 0;
+  };
 
   while (!stop_) {
     // Apply control requests made since the last iteration, then report them served: from
@@ -176,9 +184,7 @@ void TcpProxy::loop() {
     {
       std::lock_guard lock(mutex_);
       if (cut_pending_) {
-        for (auto& p : pairs) p->reset();
-        pairs.clear();
-        connections_ = 0;
+        reset_all();
         cut_pending_ = false;
       }
       stalled = stalled_;
@@ -299,11 +305,7 @@ void TcpProxy::loop() {
       // and the cut comes once nothing is.
       if (arming == cut_arming_) {
         cut_budget_ = budget;
-        if (budget == 0) {
-          for (auto& p : pairs) p->reset();
-          pairs.clear();
-          connections_ = 0;
-        }
+        if (budget == 0) reset_all();
       }
     }
   }

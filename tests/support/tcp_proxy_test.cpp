@@ -266,6 +266,18 @@ TEST(TcpProxy, CutAfterLetsItsBudgetThroughToTheClientThenResets) {
   expect_echo(after, std::string(200'000, 'a'));
 }
 
+TEST(TcpProxy, CutAfterNoBytesResetsAtOnce) {
+  EchoServer echo;
+  TcpProxy proxy(echo.port());
+  Client c(proxy.port());
+  expect_echo(c, "x");
+  proxy.cut_after(0);
+  EXPECT_TRUE(eventually([&] { return proxy.connections() == 0; }));
+  EXPECT_TRUE(eventually([&] { return echo.open() == 0; }));
+  Client after(proxy.port());  // nothing stays armed
+  expect_echo(after, std::string(200'000, 'a'));
+}
+
 TEST(TcpProxy, StallHoldsBytesBothWaysUntilResumed) {
   EchoServer echo;
   TcpProxy proxy(echo.port());
