@@ -255,28 +255,33 @@ TEST_F(PublishPipeline, FullBufferFailsOrBlocksAsConfigured) {
   EXPECT_THROW(b.get(), ClosedError);
 }
 
-// Waits until the held scripted sender kept `n` messages; false after 10 s.
-bool wait_until_held(std::size_t n) {
-  std::unique_lock lock(script().mutex);
-  return script().held_more.wait_for(lock, 10s, [&] { return script().held.size() >= n; });
-}
-
-// Confirms every message the held scripted sender kept, as a driver's I/O thread would.
-void confirm_held() {
+// Waits until the held scripted sender kept `n` messages, then confirms them all, as a driver's
+// I/O thread would; false (nothing confirmed) when they are not there within 10 s.
+bool confirm_when_held(std::size_t n) {
   std::vector<std::pair<std::size_t, driver::SendCompletion>> held;
   {
-    std::lock_guard lock(script().mutex);
+    std::unique_lock lock(script().mutex);
+    if (!script().held_more.wait_for(lock, 10s, [&] { return script().held.size() >= n; })) {
+      return false;
+    }
     held.swap(script().held);
   }
   for (auto& [i, done] : held) done(i, driver::SendResult{});
+  return true;
+}
+
+// Options of a producer whose buffer holds `bytes` (and plenty of messages).
+ProducerOptions byte_budget(std::size_t bytes, WhenFull when_full) {
+  ProducerOptions options;
+  options.buffer_bytes = bytes;
+  options.when_full = when_full;
+  options.publish_timeout = 10s;
+  return options;
 }
 
 TEST_F(PublishPipeline, TheByteBudgetCountsPayloadKeyAndHeaders) {
   script().hold = true;
-  ProducerOptions options;
-  options.buffer_bytes = 10;
-  options.when_full = WhenFull::fail;
-  auto producer = client().topic("t").producer(options);
+  auto producer = client().topic("t").producer(byte_budget(10, WhenFull::fail));
   // 5 bytes of payload, 2 of key, 2 of header: 9 of 10.
   auto a = producer.publish(Message("12345").key("kk").header("h", "v"));
   try {
@@ -288,44 +293,33 @@ TEST_F(PublishPipeline, TheByteBudgetCountsPayloadKeyAndHeaders) {
   }
   auto b = producer.publish(Message("1"));  // exactly 10
   EXPECT_THROW(producer.publish(Message("x")), PublishError);
-  ASSERT_TRUE(wait_until_held(2));
-  confirm_held();
+  ASSERT_TRUE(confirm_when_held(2));
   EXPECT_TRUE(producer.flush(10s));
   EXPECT_NO_THROW(a.get());
   EXPECT_NO_THROW(b.get());
   // Confirmed messages give their bytes back.
   auto c = producer.publish(Message("0123456789"));
-  ASSERT_TRUE(wait_until_held(1));
-  confirm_held();
+  ASSERT_TRUE(confirm_when_held(1));
   EXPECT_NO_THROW(c.get());
 }
 
 TEST_F(PublishPipeline, AMessageLargerThanTheByteBudgetGoesAloneOnly) {
   script().hold = true;
-  ProducerOptions options;
-  options.buffer_bytes = 4;
-  options.when_full = WhenFull::fail;
-  auto producer = client().topic("t").producer(options);
+  auto producer = client().topic("t").producer(byte_budget(4, WhenFull::fail));
   auto big = producer.publish(Message("123456789"));  // nothing else buffered: accepted
   EXPECT_THROW(producer.publish(Message("a")), PublishError);
-  ASSERT_TRUE(wait_until_held(1));
-  confirm_held();
+  ASSERT_TRUE(confirm_when_held(1));
   EXPECT_NO_THROW(big.get());
   auto small = producer.publish(Message("a"));
   EXPECT_THROW(producer.publish(Message("123456789")), PublishError);  // not alone now
-  ASSERT_TRUE(wait_until_held(1));
-  confirm_held();
+  ASSERT_TRUE(confirm_when_held(1));
   EXPECT_NO_THROW(small.get());
 }
 
 TEST_F(PublishPipeline, APublisherBlockedOnTheByteBudgetResumesWhenBytesAreConfirmed) {
   script().hold = true;
-  ProducerOptions options;
-  options.buffer_bytes = 8;
-  options.publish_timeout = 10s;
-  auto producer = client().topic("t").producer(options);
+  auto producer = client().topic("t").producer(byte_budget(8, WhenFull::block));
   auto first = producer.publish(Message("aaaaaaaa"));
-  ASSERT_TRUE(wait_until_held(1));
   std::atomic<bool> returned{false};
   std::future<Receipt> second;
   std::thread publisher([&] {
@@ -334,12 +328,12 @@ TEST_F(PublishPipeline, APublisherBlockedOnTheByteBudgetResumesWhenBytesAreConfi
   });
   std::this_thread::sleep_for(100ms);
   EXPECT_FALSE(returned.load());
-  confirm_held();
+  const bool confirmed = confirm_when_held(1);
   publisher.join();  // a lost wake-up would block here until the 10 s publish timeout
+  ASSERT_TRUE(confirmed);
   EXPECT_TRUE(returned.load());
   EXPECT_NO_THROW(first.get());
-  ASSERT_TRUE(wait_until_held(1));
-  confirm_held();
+  ASSERT_TRUE(confirm_when_held(1));
   EXPECT_NO_THROW(second.get());
 }
 
