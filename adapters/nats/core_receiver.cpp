@@ -38,13 +38,17 @@ class CoreReceiver final : public driver::Receiver {
     if (sub_ == nullptr || shared_->closed.load()) throw ClosedError("nats subscriber is closed");
     std::vector<driver::Inbound> out;
     if (max == 0) return out;
+    // The messages read are destroyed together when this returns: cnats hands a subscription's
+    // messages to its garbage-collector thread, and wakes that thread for each one that finds it
+    // idle, so destroying them as they are copied cost a wake-up per message.
+    std::vector<MsgPtr> read;
     const auto wait = std::max<std::int64_t>(
         std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count(), 1);
-    if (!take(out, wait)) return out;
+    if (!take(out, read, wait)) return out;
     // Then whatever is already buffered, without waiting.
     int buffered = 0, bytes = 0;
     natsSubscription_GetPending(sub_, &buffered, &bytes);
-    while (out.size() < max && buffered-- > 0 && take(out, 1)) {
+    while (out.size() < max && buffered-- > 0 && take(out, read, 1)) {
     }
     return out;
   }
@@ -61,8 +65,9 @@ class CoreReceiver final : public driver::Receiver {
   }
 
  private:
-  // Reads one message into `out`; false when none came within `wait_ms`.
-  bool take(std::vector<driver::Inbound>& out, std::int64_t wait_ms) {
+  // Reads one message into `out`, keeping cnats's copy in `read`; false when none came within
+  // `wait_ms`.
+  bool take(std::vector<driver::Inbound>& out, std::vector<MsgPtr>& read, std::int64_t wait_ms) {
     natsMsg* raw = nullptr;
     const natsStatus st = natsSubscription_NextMsg(&raw, sub_, wait_ms);
     if (st == NATS_TIMEOUT) return false;
@@ -76,10 +81,10 @@ class CoreReceiver final : public driver::Receiver {
     if (st != NATS_OK) {
       throw ConnectionError("nats: receiving from '" + subject_ + "' failed: " + status_text(st));
     }
-    MsgPtr msg(raw);
+    read.emplace_back(raw);
     driver::Inbound in;
-    in.message = from_nats(msg.get());
-    if (const char* reply = natsMsg_GetReply(msg.get()); reply != nullptr) in.reply_to = reply;
+    in.message = from_nats(raw);
+    if (const char* reply = natsMsg_GetReply(raw); reply != nullptr) in.reply_to = reply;
     in.token = ++next_token_;
     out.push_back(std::move(in));
     return true;
