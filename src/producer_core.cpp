@@ -75,12 +75,13 @@ std::size_t ProducerCore::pending() const {
 
 void ProducerCore::publish(Message message, PublishCallback done) {
   // Checked before queueing, so a bad name fails the caller at once, on every backend alike.
-  std::size_t bytes = message.payload().size() + message.key().size();
   for (const auto& [name, value] : message.headers()) {
     validate_header_name(name, allow_reserved_headers_);
-    bytes += name.size() + value.size();
   }
   inject_trace(message.headers());
+  // Counted with the trace headers just added: they travel with the message too.
+  std::size_t bytes = message.payload().size() + message.key().size();
+  for (const auto& [name, value] : message.headers()) bytes += name.size() + value.size();
   const auto deadline = Clock::now() + options_.publish_timeout;
   std::unique_lock lock(mutex_);
   if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");

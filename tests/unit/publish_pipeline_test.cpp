@@ -303,6 +303,21 @@ TEST_F(PublishPipeline, TheByteBudgetCountsPayloadKeyAndHeaders) {
   EXPECT_NO_THROW(c.get());
 }
 
+TEST_F(PublishPipeline, TheByteBudgetCountsTheTraceHeadersPublishAdds) {
+  script().hold = true;
+  // 1 byte of payload plus traceparent (11 + 55 bytes): 67, the whole budget.
+  auto producer = client().topic("t").producer(byte_budget(67, WhenFull::fail));
+  std::future<Receipt> traced;
+  {
+    TraceScope scope(
+        *TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    traced = producer.publish(Message("1"));
+  }
+  EXPECT_THROW(producer.publish(Message("x")), PublishError);
+  ASSERT_TRUE(confirm_when_held(1));
+  EXPECT_NO_THROW(traced.get());
+}
+
 TEST_F(PublishPipeline, AMessageLargerThanTheByteBudgetGoesAloneOnly) {
   script().hold = true;
   auto producer = client().topic("t").producer(byte_budget(4, WhenFull::fail));
