@@ -11,6 +11,7 @@
 #include "internal/client_core.hpp"
 #include "internal/instruments.hpp"
 #include "internal/log.hpp"
+#include "internal/message_bytes.hpp"
 #include "internal/producer_core.hpp"
 #include "internal/trace_propagation.hpp"
 #include "unimq/dead_letter_policy.hpp"
@@ -21,6 +22,10 @@ namespace {
 
 // Largest batch asked of the driver in one receive call.
 constexpr std::size_t max_receive_batch = 1024;
+
+// Most handled deliveries waiting in the pool for the poll thread to reuse; the workers free
+// the rest.
+constexpr std::size_t max_spare_deliveries = 1024;
 
 // The consumer whose handler runs on this thread, so stop() from inside a handler does not wait
 // for itself.
@@ -182,6 +187,7 @@ bool ConsumerCore::stop(std::chrono::milliseconds deadline) {
       return true;
     }
     stopping_ = true;
+    stop_requested_.store(true, std::memory_order_release);
     stop_deadline_ = Clock::now() + deadline;
     handlers_left_running_ = current_consumer == this ? 1 : 0;
   }
@@ -295,6 +301,8 @@ void ConsumerCore::poll_loop() {
   std::vector<driver::AckToken> acks;
   std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>> nacks;
   std::vector<DeliveryPtr> due;
+  std::vector<DeliveryPtr> deliveries;
+  std::vector<DeliveryPtr> spares;  // handled deliveries the workers gave back, to reuse
   std::chrono::milliseconds error_backoff{0};
   for (;;) {
     std::size_t free_slots = 0;
@@ -304,6 +312,11 @@ void ConsumerCore::poll_loop() {
       std::unique_lock lock(mutex_);
       for (;;) {
         acks.swap(acks_);
+        // Take what the workers gave back, up to a full batch's worth.
+        while (!spare_deliveries_.empty() && spares.size() < max_receive_batch) {
+          spares.push_back(std::move(spare_deliveries_.back()));
+          spare_deliveries_.pop_back();
+        }
         nacks.swap(nacks_);
         const auto now = Clock::now();
         while (!local_redeliveries_.empty() && local_redeliveries_.begin()->first <= now) {
@@ -359,14 +372,23 @@ void ConsumerCore::poll_loop() {
     }
     counters_.received += batch.size();
     metrics_.held(static_cast<double>(batch.size()));
-    std::vector<DeliveryPtr> deliveries;
     deliveries.reserve(batch.size());
     for (auto& in : batch) {
-      auto d = std::make_shared<DeliveryState>();
-      d->consumer = weak_from_this();
-      d->names = names_;
+      DeliveryPtr d;
+      if (!spares.empty()) {
+        d = std::move(spares.back());
+        spares.pop_back();
+        d->lane = 0;
+        d->settled.store(false, std::memory_order_relaxed);
+      } else {
+        d = std::make_shared<DeliveryState>();
+        d->consumer = weak_from_this();
+        d->names = names_;
+      }
       d->attempt = first_attempt(in);
       if (d->attempt > 1) metrics_.redelivered();
+      // A reused delivery's previous message is freed here, by the thread that allocates the
+      // next ones, so its memory is at hand for them (a free on another thread is not).
       d->inbound = std::move(in);
       deliveries.push_back(std::move(d));
     }
@@ -437,14 +459,70 @@ void ConsumerCore::worker_loop(std::size_t lane, std::size_t sharers) {
   // a run never starves the other workers.
   constexpr std::size_t max_run = 64;
   std::vector<DeliveryPtr> run;
+  std::vector<DeliveryPtr> handled;
   run.reserve(max_run);
+  handled.reserve(max_run);
   while (lanes_[lane]->pop_some(run, max_run, sharers) > 0) {
-    for (auto& d : run) {
-      process(d);
-      d.reset();  // release each message once handled, not when the whole run is
-    }
+    process_run(run, handled);
     run.clear();
+    handled.clear();  // those the spare pool had no room for
   }
+}
+
+namespace {
+
+// A delivery given back for reuse keeps a message of up to this many bytes (message_bytes), to
+// be freed by the poll thread when it reuses the delivery; a larger one is freed at once, so
+// the spare deliveries hold little memory.
+constexpr std::size_t max_kept_message_bytes = 256;
+
+// Whether `d` is the only reference left, so the delivery may be reused. Nobody can gain a
+// new one then: there are no weak references to deliveries.
+bool sole_owner(const DeliveryPtr& d) {
+  if (d.use_count() != 1) return false;
+  // The count was read relaxed; copying and dropping the pointer is an acquire-release
+  // operation on it, which orders every former owner's use of the delivery (a Delivery handle
+  // released on another thread) before its reuse.
+  DeliveryPtr{d}.reset();
+  return true;
+}
+
+}  // namespace
+
+void ConsumerCore::process_run(std::vector<DeliveryPtr>& run, std::vector<DeliveryPtr>& handled) {
+  // A run counts as one active handler, so the shared lock is taken twice per run rather than
+  // twice per message; each message still checks for stop() before its handler starts, so
+  // stop() waits for at most the handler that is running.
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    ++active_handlers_;
+  }
+  for (auto& d : run) {
+    if (!process(d)) break;
+    // Release each message once handled, not when the whole run is; the delivery itself goes
+    // back to the poll thread for reuse when nothing else holds it.
+    if (sole_owner(d)) {
+      if (message_bytes(d->inbound.message) > max_kept_message_bytes) {
+        d->inbound.message = Message{};
+      }
+      handled.push_back(std::move(d));
+    } else {
+      d.reset();
+    }
+  }
+  bool stopping;
+  {
+    std::lock_guard lock(mutex_);
+    --active_handlers_;
+    stopping = stopping_;
+    while (!handled.empty() && spare_deliveries_.size() < max_spare_deliveries) {
+      spare_deliveries_.push_back(std::move(handled.back()));
+      handled.pop_back();
+    }
+  }
+  // Only a stopping poll thread waits for the count of active handlers.
+  if (stopping) cv_.notify_all();
 }
 
 bool ConsumerCore::wait_backoff(std::chrono::milliseconds delay) {
@@ -452,14 +530,11 @@ bool ConsumerCore::wait_backoff(std::chrono::milliseconds delay) {
   return !cv_.wait_for(lock, delay, [&] { return stopping_; });
 }
 
-void ConsumerCore::process(const DeliveryPtr& d) {
+bool ConsumerCore::process(const DeliveryPtr& d) {
   for (;;) {
-    if (bucket_ && !bucket_->acquire()) return;  // stopping: leave it for redelivery
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-      ++active_handlers_;
-    }
+    // Stopping: leave it for redelivery.
+    if (stop_requested_.load(std::memory_order_acquire)) return false;
+    if (bucket_ && !bucket_->acquire()) return false;
     Outcome outcome = Outcome::success;
     std::string error;
     current_consumer = this;
@@ -491,16 +566,14 @@ void ConsumerCore::process(const DeliveryPtr& d) {
     // The handler counts as active until its outcome is queued for the poll thread, so stop()
     // cannot close the receiver between the handler's return and its ack.
     const auto retry_in_lane = settle(d, outcome, error);
-    {
-      std::lock_guard lock(mutex_);
+    if (metrics_.active() && outcome == Outcome::success) {
       // Successes reach the sink in batches, from the poll thread (flush_settlements): handlers
       // on several threads would otherwise contend on the histogram's lock per message.
-      if (metrics_.active() && outcome == Outcome::success) process_took_.push_back(took);
-      --active_handlers_;
+      std::lock_guard lock(mutex_);
+      process_took_.push_back(took);
     }
-    cv_.notify_all();
-    if (!retry_in_lane) return;
-    if (!wait_backoff(*retry_in_lane)) return;
+    if (!retry_in_lane) return true;
+    if (!wait_backoff(*retry_in_lane)) return false;
   }
 }
 

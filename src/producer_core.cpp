@@ -9,6 +9,7 @@
 #include "internal/completion_batch.hpp"
 #include "internal/instruments.hpp"
 #include "internal/log.hpp"
+#include "internal/message_bytes.hpp"
 #include "internal/trace_propagation.hpp"
 #include "unimq/driver/completion_batch.hpp"
 #include "unimq/driver/send_queue.hpp"
@@ -80,8 +81,7 @@ void ProducerCore::publish(Message message, PublishCallback done) {
   }
   inject_trace(message.headers());
   // Counted with the trace headers just added: they travel with the message too.
-  std::size_t bytes = message.payload().size() + message.key().size();
-  for (const auto& [name, value] : message.headers()) bytes += name.size() + value.size();
+  const std::size_t bytes = message_bytes(message);
   const auto deadline = Clock::now() + options_.publish_timeout;
   std::unique_lock lock(mutex_);
   if (closing_) throw ClosedError("producer for '" + topic_ + "' is closed");

@@ -78,7 +78,11 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   void worker_loop(std::size_t lane, std::size_t sharers);
   /// How a handler call ended.
   enum class Outcome { success, failure, permanent };
-  void process(const DeliveryPtr& d);
+  /// Runs the handler for each delivery of `run` (one worker's take from its lane) until stop();
+  /// the deliveries it could not give back for reuse are left in `handled`.
+  void process_run(std::vector<DeliveryPtr>& run, std::vector<DeliveryPtr>& handled);
+  /// Runs the handler for `d` and settles the outcome; false once stop() was called.
+  bool process(const DeliveryPtr& d);
   /// Applies the ack/retry/dead-letter policy to a finished handler call; returns the backoff
   /// to wait in the lane when the message is retried right there (per-key ordering).
   std::optional<std::chrono::milliseconds> settle(const DeliveryPtr& d, Outcome outcome,
@@ -114,6 +118,8 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<driver::AckToken> acks_;
+  /// Handled deliveries, given back by the workers for the poll thread to reuse.
+  std::vector<DeliveryPtr> spare_deliveries_;
   std::vector<std::pair<driver::AckToken, std::chrono::milliseconds>> nacks_;
   std::multimap<Clock::time_point, DeliveryPtr> local_redeliveries_;
   std::vector<double> process_took_;      // successful handler durations (s) not yet reported
@@ -127,6 +133,7 @@ class ConsumerCore : public std::enable_shared_from_this<ConsumerCore> {
   bool starting_ = false;  // start() is building lanes, workers and the poller
   bool stopping_ = false;
   bool stopped_ = false;
+  std::atomic<bool> stop_requested_{false};   // stopping_, readable without the lock
   std::atomic<bool> receiver_closed_{false};  // the poll thread closed the receiver
   Clock::time_point stop_deadline_{};
 

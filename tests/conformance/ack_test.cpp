@@ -1,4 +1,6 @@
 // Acknowledgement: acked messages stay acked, nacked and unacked ones come back.
+#include <set>
+
 #include "fixture.hpp"
 
 namespace unimq::test {
@@ -23,6 +25,35 @@ TEST_P(Conformance, AckedMessagesAreNotRedeliveredToARestartedConsumer) {
   ASSERT_TRUE(second.wait_for(1));
   c2.stop();
   EXPECT_EQ(second.counts(), (std::map<std::string, int>{{"marker", 1}}));
+}
+
+TEST_P(Conformance, ADeliveryTheHandlerKeepsStillHoldsItsMessageAfterLaterOnes) {
+  // The pipeline reuses the records of handled messages; one the application still holds must
+  // keep its message while many later ones pass through.
+  auto topic = client().topic(unique("kept"));
+  std::mutex mutex;
+  std::vector<std::pair<Delivery, std::string>> kept;  // with the payload seen in the handler
+  Collector got;
+  auto consumer = topic.consumer({.group = group("g")});
+  consumer.start([&](const Delivery& d) {
+    if (std::stoi(d.message().payload()) % 10 == 0) {
+      std::lock_guard lock(mutex);
+      kept.emplace_back(d, d.message().payload());
+    }
+    got.add(d);
+  });
+  auto producer = topic.producer();
+  publish_numbered(producer, 1000);
+  ASSERT_TRUE(got.wait_for(1000));
+  consumer.stop();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(kept.size(), 100u);
+  std::set<std::string> payloads;
+  for (const auto& [d, payload] : kept) {
+    EXPECT_EQ(d.message().payload(), payload);
+    payloads.insert(d.message().payload());
+  }
+  EXPECT_EQ(payloads.size(), kept.size()) << "a kept delivery was reused for another message";
 }
 
 TEST_P(Conformance, NackedMessageIsRedeliveredWithTheNextAttempt) {
