@@ -16,7 +16,7 @@ std::shared_ptr<Broker> Broker::named(const std::string& name) {
 
 Broker::Broker(std::string name)
     : name_(std::move(name)),
-      max_messages_(std::make_shared<std::atomic<std::uint64_t>>(kDefaultMaxMessages)) {}
+      retention_(std::make_shared<Retention>(kDefaultMaxMessages, kDefaultMaxBytes)) {}
 
 void Broker::drop(const std::string& name) {
   std::lock_guard lock(mu_);
@@ -26,7 +26,7 @@ void Broker::drop(const std::string& name) {
 std::shared_ptr<Topic> Broker::topic(const std::string& name) {
   std::lock_guard lock(mu_);
   auto& topic = topics_[name];
-  if (!topic) topic = std::make_shared<Topic>(name, max_messages_);
+  if (!topic) topic = std::make_shared<Topic>(name, retention_);
   return topic;
 }
 

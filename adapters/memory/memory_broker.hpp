@@ -18,6 +18,8 @@ class Broker {
  public:
   /// Messages each topic retains beyond what its groups still need, unless a URL says otherwise.
   static constexpr std::uint64_t kDefaultMaxMessages = 1'000'000;
+  /// Bytes each topic retains beyond what its groups still need, unless a URL says otherwise.
+  static constexpr std::uint64_t kDefaultMaxBytes = std::uint64_t{64} << 20;
 
   /// The process-wide broker called `name` ("" is the default broker), created on first use.
   static std::shared_ptr<Broker> named(const std::string& name);
@@ -30,14 +32,18 @@ class Broker {
   /// Forgets the topic called `name` and what it holds; receivers still reading it keep their
   /// (now unreachable) copy until they close.
   void drop(const std::string& name);
-  /// Sets the retention limit of every topic of this broker, effective from the next append.
+  /// Sets the message limit of every topic's retention, effective from the next append.
   void set_max_messages(std::uint64_t max_messages) {
-    max_messages_->store(max_messages, std::memory_order_relaxed);
+    retention_->max_messages.store(max_messages, std::memory_order_relaxed);
+  }
+  /// Sets the byte limit of every topic's retention, effective from the next append.
+  void set_max_bytes(std::uint64_t max_bytes) {
+    retention_->max_bytes.store(max_bytes, std::memory_order_relaxed);
   }
 
  private:
   const std::string name_;
-  const std::shared_ptr<std::atomic<std::uint64_t>> max_messages_;
+  const std::shared_ptr<Retention> retention_;
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Topic>> topics_;
 };

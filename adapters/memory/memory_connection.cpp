@@ -92,14 +92,17 @@ std::string broker_name(const driver::BrokerUrl& url) {
 
 std::unique_ptr<driver::Connection> connect(const driver::BrokerUrl& url) {
   const std::string name = broker_name(url);
-  std::optional<std::uint64_t> max_messages;
-  if (url.option("max_messages")) {
-    max_messages = static_cast<std::uint64_t>(
-        url.option_int("max_messages", 0, 0, std::numeric_limits<std::int64_t>::max()));
-  }
+  auto limit = [&](const char* option) -> std::optional<std::uint64_t> {
+    if (!url.option(option)) return std::nullopt;
+    return static_cast<std::uint64_t>(
+        url.option_int(option, 0, 0, std::numeric_limits<std::int64_t>::max()));
+  };
+  const auto max_messages = limit("max_messages");
+  const auto max_bytes = limit("max_bytes");
   auto broker = Broker::named(name);
   // An explicit value applies to the whole named broker; without one the broker keeps its own.
   if (max_messages) broker->set_max_messages(*max_messages);
+  if (max_bytes) broker->set_max_bytes(*max_bytes);
   detail::log_debug("memory: connected to broker '" + name + "'");
   return std::make_unique<MemoryConnection>(std::move(broker));
 }

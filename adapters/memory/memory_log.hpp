@@ -8,6 +8,7 @@
 #include <deque>
 #include <vector>
 
+#include "internal/message_bytes.hpp"
 #include "unimq/message.hpp"
 
 namespace unimq::memory {
@@ -20,10 +21,13 @@ class MessageLog {
   std::uint64_t next_seq() const noexcept { return next_seq_; }
   /// Number of retained messages.
   std::size_t size() const noexcept { return static_cast<std::size_t>(next_seq_ - first_seq_); }
+  /// Bytes of the retained messages (detail::message_bytes).
+  std::uint64_t bytes() const noexcept { return bytes_; }
 
   /// Appends `message` with sequence number next_seq().
   void append(Message&& message) {
     if (chunks_.empty() || chunks_.back().size() == kChunk) add_chunk();
+    bytes_ += detail::message_bytes(message);
     chunks_.back().push_back(std::move(message));
     ++next_seq_;
   }
@@ -36,6 +40,7 @@ class MessageLog {
 
   /// Drops the oldest message; requires size() > 0.
   void drop_front() {
+    bytes_ -= detail::message_bytes(chunks_.front()[head_]);
     chunks_.front()[head_] = Message{};  // free the payload now, not when the chunk goes
     ++first_seq_;
     if (++head_ == kChunk) {
@@ -63,6 +68,7 @@ class MessageLog {
   std::size_t head_ = 0;        // index of the oldest message in chunks_.front()
   std::uint64_t first_seq_ = 1;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t bytes_ = 0;
 };
 
 }  // namespace unimq::memory

@@ -8,8 +8,8 @@
 
 namespace unimq::memory {
 
-Topic::Topic(std::string name, std::shared_ptr<const std::atomic<std::uint64_t>> max_messages)
-    : name_(std::move(name)), max_messages_(std::move(max_messages)) {}
+Topic::Topic(std::string name, std::shared_ptr<const Retention> retention)
+    : name_(std::move(name)), retention_(std::move(retention)) {}
 
 Topic::~Topic() = default;
 
@@ -83,7 +83,7 @@ void Topic::ack(Subscription& sub, std::span<const driver::AckToken> tokens) {
   for (auto token : tokens) {
     if (sub.group->ack(sub.member, token)) --sub.outstanding;
   }
-  if (log_.size() > max_messages_->load(std::memory_order_relaxed)) trim();
+  if (over_retention()) trim();
 }
 
 void Topic::nack(Subscription& sub, std::span<const driver::AckToken> tokens,
@@ -117,12 +117,16 @@ void Topic::unsubscribe(Subscription& sub) {
   wake(lock);
 }
 
+bool Topic::over_retention() const noexcept {
+  return log_.size() > retention_->max_messages.load(std::memory_order_relaxed) ||
+         log_.bytes() > retention_->max_bytes.load(std::memory_order_relaxed);
+}
+
 void Topic::trim() {
-  const std::uint64_t limit = max_messages_->load(std::memory_order_relaxed);
-  if (log_.size() <= limit) return;
+  if (!over_retention()) return;
   std::uint64_t keep_from = log_.next_seq();
   for (const auto& g : groups_) keep_from = std::min(keep_from, g->low_water());
-  while (log_.size() > limit && log_.first_seq() < keep_from) log_.drop_front();
+  while (over_retention() && log_.first_seq() < keep_from) log_.drop_front();
 }
 
 void Topic::wake(std::unique_lock<std::mutex>& lock) {

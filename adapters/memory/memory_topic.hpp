@@ -29,10 +29,20 @@ struct Subscription {
   bool closed = false;
 };
 
+/// How much a topic keeps for replay beyond what its groups still need: the oldest settled
+/// messages go once either limit is passed. A broker's topics share one, so a later URL can
+/// change it.
+struct Retention {
+  Retention(std::uint64_t messages, std::uint64_t bytes)
+      : max_messages(messages), max_bytes(bytes) {}
+  std::atomic<std::uint64_t> max_messages;
+  std::atomic<std::uint64_t> max_bytes;  ///< counted as the producer's byte budget counts
+};
+
 class Topic {
  public:
-  /// `max_messages` is the broker's retention limit, shared so a later URL can change it.
-  Topic(std::string name, std::shared_ptr<const std::atomic<std::uint64_t>> max_messages);
+  /// `retention` is the broker's, shared by its topics.
+  Topic(std::string name, std::shared_ptr<const Retention> retention);
   Topic(const Topic&) = delete;
   Topic& operator=(const Topic&) = delete;
   ~Topic();
@@ -56,11 +66,13 @@ class Topic {
   void unsubscribe(Subscription& sub);
 
  private:
+  /// Whether the log holds more than the retention allows (requires mu_).
+  bool over_retention() const noexcept;
   void trim();  // requires mu_
   void wake(std::unique_lock<std::mutex>& lock);
 
   const std::string name_;
-  const std::shared_ptr<const std::atomic<std::uint64_t>> max_messages_;
+  const std::shared_ptr<const Retention> retention_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::size_t waiters_ = 0;  // receivers blocked on cv_, so appends notify only when needed

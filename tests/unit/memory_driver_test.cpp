@@ -329,6 +329,45 @@ TEST(MemoryDriver, RetentionKeepsWhatALaggingGroupNeeds) {
   EXPECT_TRUE(probe3->receive(10, Clock::now() + 20ms).empty());
 }
 
+TEST(MemoryDriver, RetentionByBytesKeepsTheNewestThatFitAndWhatAGroupNeeds) {
+  auto conn = connect("memory://test-retention-bytes?max_bytes=30");
+  auto sender = conn->open_sender();
+  auto lagging = conn->open_receiver(spec("t", "lagging", StartPosition::latest));
+  send(*sender, "t", 20);  // "m0".."m9" (2 bytes each), "m10".."m19" (3 bytes): 50 bytes
+  // The lagging group still needs every one of them, whatever the byte limit.
+  auto probe = conn->open_receiver(spec("t", "probe1"));
+  auto all = take(*probe, 20);
+  EXPECT_EQ(payloads(all), names("m", 0, 20));
+  probe->ack(tokens(all));
+
+  // Settled, the oldest go until the rest fits: "m10".."m19" are 30 bytes.
+  auto read = take(*lagging, 20);
+  ASSERT_EQ(read.size(), 20u);
+  lagging->ack(tokens(read));
+  auto probe2 = conn->open_receiver(spec("t", "probe2"));
+  auto kept = take(*probe2, 20, 100ms);
+  EXPECT_EQ(payloads(kept), names("m", 10, 20));
+}
+
+TEST(MemoryDriver, RetentionKeepsAtMostSixtyFourMiBByDefault) {
+  auto conn = connect("memory://test-retention-default");
+  auto sender = conn->open_sender();
+  const std::string mib(std::size_t{1} << 20, 'x');
+  for (int i = 0; i < 65; ++i) {
+    std::vector<Message> batch;
+    batch.emplace_back(mib);
+    batch.back().key(std::to_string(i));
+    sender->send("t", std::move(batch), [](std::size_t, SendResult) {});
+  }
+  // 65 messages of 1 MiB with a key of 1-2 bytes: the oldest go until the rest fit in 64 MiB,
+  // which 64 of them with their keys just exceed.
+  auto probe = conn->open_receiver(spec("t", "probe"));
+  auto kept = take(*probe, 65, 100ms);
+  ASSERT_EQ(kept.size(), 63u);
+  EXPECT_EQ(kept.front().message.key(), "2");
+  EXPECT_EQ(kept.back().message.key(), "64");
+}
+
 TEST(MemoryDriver, RejectsUnknownOptionsAndBadValues) {
   EXPECT_THROW(connect("memory://?bogus=1"), unimq::ConfigError);
   EXPECT_THROW(connect("memory://?max_messages=lots"), unimq::ConfigError);
