@@ -43,7 +43,12 @@ class MemorySender final : public driver::Sender {
   static void fail(std::vector<Message>& batch, const driver::SendCompletion& on_complete,
                    const driver::DriverError& error) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      on_complete(i, driver::SendResult{{}, error, std::move(batch[i])});
+      // Filled member by member: GCC 12 at -O3 takes `{{}, error, ...}` for a read of the
+      // receipt's uninitialised string (-Wmaybe-uninitialized).
+      driver::SendResult result;
+      result.error = error;
+      result.message = std::move(batch[i]);
+      on_complete(i, std::move(result));
     }
   }
 
