@@ -245,6 +245,10 @@ std::unique_ptr<natsOptions, OptionsDeleter> make_options(Shared& shared) {
   if (st == NATS_OK) st = natsOptions_SetReconnectedCB(opts.get(), on_reconnected, &shared);
   if (st == NATS_OK) st = natsOptions_SetErrorHandler(opts.get(), on_async_error, &shared);
   if (st == NATS_OK) st = natsOptions_SetClosedCB(opts.get(), on_closed, &shared);
+  // A server that stops reading must not block a writer for ever: cnats writes under the
+  // connection's lock, so a blocked write also stops its ping timer from noticing the stale
+  // connection, and every publish, flush and close waits behind it.
+  if (st == NATS_OK) st = natsOptions_SetWriteDeadline(opts.get(), s.api_timeout.count());
   if (st != NATS_OK) {
     throw ConfigError("broker URL '" + s.display + "': " + status_text(st) + ": " +
                       nats_GetLastError(nullptr));

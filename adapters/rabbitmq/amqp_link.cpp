@@ -109,6 +109,11 @@ void Link::fail(int code, const std::string& what) {
   throw AmqpError(code, "rabbitmq " + role_ + " connection to " + settings_.display + ": " + what);
 }
 
+void Link::fail_stalled(const char* what, std::chrono::milliseconds timeout) {
+  fail(0, std::string(what) + ": the socket took no more bytes for " +
+              std::to_string(timeout.count()) + " ms (the broker stopped reading)");
+}
+
 bool Link::ensure_connected() {
   if (conn_ != nullptr) return false;
   const auto now = Clock::now();

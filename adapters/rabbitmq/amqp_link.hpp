@@ -14,6 +14,7 @@
 
 #include "rabbitmq_settings.hpp"
 #include "unimq/error.hpp"
+#include "write_deadline.hpp"
 
 namespace unimq::rabbitmq {
 
@@ -79,6 +80,23 @@ class Link {
   void check_reply(const amqp_rpc_reply_t& reply, const char* what);
   /// Checks the status of an asynchronous call (publish, ack); throws on failure.
   void check_status(int status, const char* what);
+  /// Runs `write`, a rabbitmq-c call that sends frames and returns a status (basic.publish),
+  /// and checks that status. rabbitmq-c waits for room in the socket buffer with no timeout;
+  /// here a write still blocked after `timeout` (a broker that stopped reading) has its socket
+  /// shut down, so it fails, and this throws AmqpError (dropping the connection).
+  template <class Write>
+  void write_within(std::chrono::milliseconds timeout, const char* what, Write&& write) {
+    int status = AMQP_STATUS_OK;
+    bool stalled = false;
+    {
+      // Disarmed before check_status() can drop (and close) the connection.
+      const WriteDeadline deadline(amqp_get_sockfd(conn_), Clock::now() + timeout);
+      status = write();
+      stalled = status != AMQP_STATUS_OK && deadline.expired();
+    }
+    if (stalled) fail_stalled(what, timeout);
+    check_status(status, what);
+  }
 
   /// Declares a durable topic exchange.
   void declare_exchange(std::string_view name);
@@ -103,6 +121,7 @@ class Link {
  private:
   void connect_now();
   [[noreturn]] void fail(int code, const std::string& what);
+  [[noreturn]] void fail_stalled(const char* what, std::chrono::milliseconds timeout);
 
   const Settings& settings_;
   std::string role_;

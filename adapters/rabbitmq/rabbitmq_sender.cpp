@@ -127,10 +127,10 @@ class Publisher {
           props.headers = headers.table();
         }
         // mandatory = 1: a message no queue is bound for comes back as basic.return.
-        const int status =
-            amqp_basic_publish(link_.raw(), channel, bytes_of(job.topic), bytes_of(m.key()), 1, 0,
-                               &props, bytes_of(m.payload()));
-        link_.check_status(status, "basic.publish");
+        link_.write_within(settings_.confirm_timeout, "basic.publish", [&] {
+          return amqp_basic_publish(link_.raw(), channel, bytes_of(job.topic), bytes_of(m.key()), 1,
+                                    0, &props, bytes_of(m.payload()));
+        });
         const auto tag = next_tag_++;
         ids_.emplace(slot.id, tag);
         pending_.emplace(tag, std::move(slot));

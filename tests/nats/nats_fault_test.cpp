@@ -6,11 +6,20 @@
 
 #include "kill_restart_scenario.hpp"
 #include "nats_fixture.hpp"
+#include "stalled_write_scenario.hpp"
+#include "tcp_proxy.hpp"
 
 namespace unimq::test {
 namespace {
 
-class NatsFault : public NatsTest {};
+class NatsFault : public NatsTest {
+ protected:
+  /// A URL through `proxy` with `mode` (jetstream=...), a 1 s API timeout and fast reconnects.
+  std::string via(const TcpProxy& proxy, std::string_view mode) const {
+    return "nats://127.0.0.1:" + std::to_string(proxy.port()) + "?" + std::string(mode) +
+           "&api_timeout=1s&" + std::string(fast_reconnect);
+  }
+};
 
 /// How many times `needle` occurs in `haystack`.
 std::size_t occurrences(const std::string& haystack, const std::string& needle) {
@@ -96,6 +105,19 @@ TEST_F(NatsFault, CoreSubscriberReceivesAgainAfterKill9AndRestart) {
   EXPECT_EQ(counts.count("final") ? counts.at("final") : 0, 1);
   EXPECT_EQ(counts.count("before") ? counts.at("before") : 0, 1);
   consumer.stop(5s);
+}
+
+// A server that stops reading while megabytes are on their way (the connection stays open):
+// once the socket buffers are full, cnats' writes block, holding the connection's lock, so
+// without a write deadline nothing (its ping timer, a flush, close()) ever gets past them.
+TEST_F(NatsFault, CorePublishesCompleteInTimeWhileTheServerReadsNothing) {
+  TcpProxy proxy(nats().port());
+  run_stalled_write_scenario(proxy, {.url = via(proxy, "jetstream=false"), .name = "nats core"});
+}
+
+TEST_F(NatsFault, JetStreamPublishesCompleteInTimeWhileTheServerReadsNothing) {
+  TcpProxy proxy(nats().port());
+  run_stalled_write_scenario(proxy, {.url = via(proxy, "jetstream=true"), .name = "jetstream"});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "collector.hpp"
 #include "mid_message_cut.hpp"
 #include "require_broker.hpp"
+#include "stalled_write_scenario.hpp"
 #include "tcp_proxy.hpp"
 #include "unimq/driver/broker_url.hpp"
 #include "unimq/unimq.hpp"
@@ -281,6 +282,29 @@ TEST_F(RabbitBroker, StalledConnectionIsDetectedAndNothingHangs) {
   EXPECT_TRUE(consumer.running());
   for (auto& f : later) EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
   consumer.stop(5s);
+}
+
+// A broker that stops reading while megabytes are on their way: the writes fill the socket
+// buffers and block; every publish still completes in time and close() returns.
+TEST_F(RabbitBroker, PublishesCompleteInTimeWhileTheBrokerReadsNothing) {
+  TcpProxy proxy(port_);
+  run_stalled_write_scenario(
+      proxy, {.url = via(proxy,
+                         "heartbeat=1&confirm_timeout=1s&connect_timeout=1s&"
+                         "reconnect_max=200ms"),
+              .name = "rabbitmq",
+              .topic = unique("stalled-write"),
+              // A stopped group consumer leaves its queue bound, so publishes are routed.
+              .prepare =
+                  [](Topic& topic) {
+                    auto consumer = topic.consumer({.group = "g"});
+                    consumer.start([](const Delivery&) {});
+                    consumer.stop();
+                  },
+              // One message outgrows the socket buffers: rabbitmq-c sends no more after a
+              // round whose confirmation never came.
+              .messages = 3,
+              .message_bytes = std::size_t{48} << 20});
 }
 
 }  // namespace

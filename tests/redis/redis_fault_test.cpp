@@ -7,6 +7,7 @@
 #include "kill_restart_scenario.hpp"
 #include "mid_message_cut.hpp"
 #include "redis_fixture.hpp"
+#include "stalled_write_scenario.hpp"
 #include "tcp_proxy.hpp"
 
 namespace unimq::test {
@@ -211,6 +212,18 @@ TEST_F(RedisFault, StreamsConsumerResumesAfterItsConnectionIsCut) {
   EXPECT_EQ(counts.size(), 3u);
   std::cout << "[ redis cut ] deliveries " << got.size() << " of 3 messages" << std::endl;
   consumer.stop(5s);
+}
+
+// A server that stops reading while megabytes are on their way: the writes fill the socket
+// buffers and block; every publish still completes in time and close() returns.
+TEST_F(RedisFault, StreamsPublishesCompleteInTimeWhileTheServerReadsNothing) {
+  TcpProxy proxy(redis().port());
+  run_stalled_write_scenario(proxy, {.url = streams_url(proxy.port()), .name = "redis streams"});
+}
+
+TEST_F(RedisFault, PubSubPublishesCompleteInTimeWhileTheServerReadsNothing) {
+  TcpProxy proxy(redis().port());
+  run_stalled_write_scenario(proxy, {.url = pubsub_url(proxy.port()), .name = "redis pubsub"});
 }
 
 }  // namespace
