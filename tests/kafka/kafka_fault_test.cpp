@@ -11,6 +11,8 @@
 #include "kafka_process.hpp"
 #include "paced_publisher.hpp"
 #include "require_broker.hpp"
+#include "stalled_write_scenario.hpp"
+#include "tcp_proxy.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq::test {
@@ -105,6 +107,28 @@ TEST_F(KafkaFault, Kill9DuringTenThousandConfirmedPublishesLosesNoAckedMessage) 
   for (const auto& [payload, n] : counts) {
     EXPECT_EQ(payload.rfind("m-", 0), 0u) << "foreign payload " << payload;
   }
+}
+
+// A broker that stops reading while megabytes are on their way: it advertises a proxy's port,
+// so every connection librdkafka makes goes through the proxy, which then stalls.
+// librdkafka writes from its own threads; the futures fail at their deadline and close() gives
+// up after its timeout.
+TEST(KafkaStall, PublishesCompleteInTimeWhileTheBrokerReadsNothing) {
+  if (!KafkaProcess::available()) {
+    missing_broker("java or the Kafka broker jars (" + KafkaProcess::classpath() + ") not found");
+    return;
+  }
+  const auto ports = free_loopback_ports(2);
+  TcpProxy proxy(ports[0]);
+  KafkaProcess kafka({.port = ports[0],
+                      .controller_port = ports[1],
+                      .voters = "1@127.0.0.1:" + std::to_string(ports[1]),
+                      .advertised_port = proxy.port()},
+                     KafkaProcess::random_cluster_id());
+  kafka.start();
+  kafka.await_start();
+  run_stalled_write_scenario(
+      proxy, {.url = "kafka://127.0.0.1:" + std::to_string(proxy.port()), .name = "kafka"});
 }
 
 }  // namespace

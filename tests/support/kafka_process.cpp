@@ -127,7 +127,8 @@ void KafkaProcess::write_config() const {
        << "process.roles=broker,controller\n"
        << "listeners=PLAINTEXT://127.0.0.1:" << node_.port
        << ",CONTROLLER://127.0.0.1:" << node_.controller_port << "\n"
-       << "advertised.listeners=PLAINTEXT://127.0.0.1:" << node_.port << "\n"
+       << "advertised.listeners=PLAINTEXT://127.0.0.1:"
+       << (node_.advertised_port != 0 ? node_.advertised_port : node_.port) << "\n"
        << "controller.listener.names=CONTROLLER\n"
        << "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n"
        << "inter.broker.listener.name=PLAINTEXT\n"

@@ -41,6 +41,9 @@ class KafkaProcess {
     std::uint16_t controller_port = 0;  ///< controller listener on 127.0.0.1
     std::string voters;                 ///< controller.quorum.voters of the whole cluster
     int replicas = 1;                   ///< default and internal topics' replication factor
+    /// The client port the broker advertises (a TcpProxy's, so clients talk to it through the
+    /// proxy); 0: `port`.
+    std::uint16_t advertised_port = 0;
   };
 
   /// Formats a log directory and starts the broker; waits until it accepts connections and has
