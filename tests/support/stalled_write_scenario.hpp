@@ -2,9 +2,9 @@
 // fault tests: a TCP proxy between client and broker stalls (sockets open, no byte forwarded)
 // while 64 KiB messages pile into the kernel's socket buffers until the client's writes block.
 // Every publish must still complete within its timeout plus the adapter's own I/O timeouts,
-// close() must return within its own bound, and the producer must work again once the path is
-// back. Header-only; it needs gtest, the TCP proxy and the unimq core library, which the broker
-// tests link.
+// close() and a consumer's stop() must return within their own bounds, and publishing must work
+// again once the path is back. Header-only; it needs gtest, the TCP proxy and the unimq core
+// library, which the broker tests link.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -51,8 +51,8 @@ struct StalledWriteHooks {
 /// stalls and `messages` publishes of `message_bytes` (40 MiB by default, more than loopback
 /// socket buffers take) go out with a publish timeout of 2 s. Expects each of them to complete
 /// within 2 s plus `slack` of its publish() call, none to succeed unless the broker got it, close(1
-/// s) of the producer to return within 1 s plus `slack`, and a new producer's publish to succeed
-/// after the stall ends.
+/// s) of the producer and stop(1 s) of a subscriber started before the stall to return within
+/// 1 s plus `slack`, and a new producer's publish to succeed after the stall ends.
 inline void run_stalled_write_scenario(TcpProxy& proxy, const StalledWriteHooks& hooks) {
   using namespace std::chrono_literals;
   using Clock = std::chrono::steady_clock;
@@ -65,6 +65,9 @@ inline void run_stalled_write_scenario(TcpProxy& proxy, const StalledWriteHooks&
   // more than the loopback socket buffers take, so its writes block.
   auto producer =
       topic.producer({.buffer_bytes = std::size_t{64} << 20, .publish_timeout = kPublishTimeout});
+  // A subscriber on the same client: it must stop in time too.
+  auto consumer = topic.consumer();
+  consumer.start([](const Delivery&) {});
   ASSERT_NO_THROW(producer.publish(Message("warm-up")).get());
 
   proxy.stall(true);
@@ -106,6 +109,13 @@ inline void run_stalled_write_scenario(TcpProxy& proxy, const StalledWriteHooks&
   producer.close(1s);
   EXPECT_LE(Clock::now() - closing, 1s + hooks.slack)
       << hooks.name << ": close(1 s) took " << ms(Clock::now() - closing) << " ms";
+
+  const auto stopping = Clock::now();
+  consumer.stop(1s);
+  EXPECT_LE(Clock::now() - stopping, 1s + hooks.slack)
+      << hooks.name << ": stop(1 s) of a consumer took " << ms(Clock::now() - stopping) << " ms";
+  std::cout << "[ " << hooks.name << " ] consumer stopped in " << ms(Clock::now() - stopping)
+            << " ms" << std::endl;
 
   proxy.stall(false);
   // The client reconnects by itself (the stalled connection was given up, or resumes).
