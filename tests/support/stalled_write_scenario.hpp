@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -71,39 +72,45 @@ inline void run_stalled_write_scenario(TcpProxy& proxy, const StalledWriteHooks&
   ASSERT_NO_THROW(producer.publish(Message("warm-up")).get());
 
   proxy.stall(true);
-  std::mutex mutex;
-  std::condition_variable all_done;
-  int done = 0;
-  int failed = 0;
-  Clock::duration latest{};  // the longest time from publish() to completion
+  // Shared with the callbacks, which may still run after an assertion below returned early
+  // (the producer's close at scope end completes what is pending).
+  struct Outcomes {
+    std::mutex mutex;
+    std::condition_variable all_done;
+    int done = 0;
+    int failed = 0;
+    Clock::duration latest{};  // the longest time from publish() to completion
+  };
+  const auto outcomes = std::make_shared<Outcomes>();
   const std::string payload(hooks.message_bytes, 'x');
   const auto start = Clock::now();
   for (int i = 0; i < messages; ++i) {
     const auto published = Clock::now();
-    producer.publish(Message(payload), [&, published](const PublishResult& r) {
-      std::lock_guard lock(mutex);
-      latest = std::max(latest, Clock::now() - published);
-      if (!r.ok()) ++failed;
-      if (++done == messages) all_done.notify_all();
+    producer.publish(Message(payload), [o = outcomes, messages, published](const PublishResult& r) {
+      std::lock_guard lock(o->mutex);
+      o->latest = std::max(o->latest, Clock::now() - published);
+      if (!r.ok()) ++o->failed;
+      if (++o->done == messages) o->all_done.notify_all();
     });
   }
   {
-    std::unique_lock lock(mutex);
-    ASSERT_TRUE(all_done.wait_for(lock, 60s, [&] { return done == messages; }))
-        << hooks.name << ": " << done << " of " << messages
+    std::unique_lock lock(outcomes->mutex);
+    ASSERT_TRUE(outcomes->all_done.wait_for(lock, 60s, [&] { return outcomes->done == messages; }))
+        << hooks.name << ": " << outcomes->done << " of " << messages
         << " publishes completed 60 s after a stall began";
   }
   const auto ms = [](Clock::duration d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   };
-  std::cout << "[ " << hooks.name << " ] " << failed << "/" << messages << " failed, all within "
-            << ms(Clock::now() - start) << " ms, the slowest " << ms(latest)
-            << " ms after its publish()" << std::endl;
-  EXPECT_LE(latest, kPublishTimeout + hooks.slack)
-      << hooks.name << ": a publish completed " << ms(latest) << " ms after publish()";
+  std::cout << "[ " << hooks.name << " ] " << outcomes->failed << "/" << messages
+            << " failed, all within " << ms(Clock::now() - start) << " ms, the slowest "
+            << ms(outcomes->latest) << " ms after its publish()" << std::endl;
+  EXPECT_LE(outcomes->latest, kPublishTimeout + hooks.slack)
+      << hooks.name << ": a publish completed " << ms(outcomes->latest) << " ms after publish()";
   // The proxy forwarded nothing, so at most what the broker had before the stall can be
   // confirmed: none of these.
-  EXPECT_EQ(failed, messages) << hooks.name << ": a publish succeeded through a stalled path";
+  EXPECT_EQ(outcomes->failed, messages)
+      << hooks.name << ": a publish succeeded through a stalled path";
 
   const auto closing = Clock::now();
   producer.close(1s);
