@@ -90,13 +90,27 @@ void Link::drop(const std::string& reason) {
   if (ctx_ == nullptr) return;
   redisFree(ctx_);
   ctx_ = nullptr;
+  unflushed_ = false;
   detail::log_warn("redis " + role_ + " connection to " + settings_.display + " lost: " + reason);
+  for (const auto& what : unawaited_) {
+    detail::log_warn("redis " + role_ + ": " + what + ": no reply before the connection was lost");
+  }
+  unawaited_.clear();
 }
 
 void Link::close() {
   if (ctx_ == nullptr) return;
+  // Commands sent without waiting (acknowledgements) are confirmed before the connection goes.
+  try {
+    if (!settle_unawaited(Clock::now() + settings_.command_timeout)) {
+      drop("no reply within the command timeout");
+    }
+  } catch (const ConnectionError&) {  // dropped and logged by fail_io
+  }
+  if (ctx_ == nullptr) return;
   redisFree(ctx_);
   ctx_ = nullptr;
+  unflushed_ = false;
   detail::log_debug("redis " + role_ + " connection to " + settings_.display + " closed");
 }
 
@@ -182,6 +196,7 @@ void Link::append(const Args& args) {
                              args.sizes_.data()) != REDIS_OK) {
     fail_io("formatting a command");
   }
+  unflushed_ = true;
 }
 
 void Link::flush() {
@@ -191,9 +206,15 @@ void Link::flush() {
   while (done == 0) {
     if (redisBufferWrite(ctx_, &done) != REDIS_OK) fail_io("write");
   }
+  unflushed_ = false;
 }
 
 Reply Link::read(Clock::time_point deadline) {
+  if (!settle_unawaited(deadline)) return nullptr;
+  return read_next(deadline);
+}
+
+Reply Link::read_next(Clock::time_point deadline) {
   if (ctx_ == nullptr) throw ConnectionError("redis " + role_ + ": not connected");
   for (;;) {
     void* raw = nullptr;
@@ -229,6 +250,26 @@ Reply Link::command(const Args& args) {
   append(args);
   flush();
   return read_or_drop(Clock::now() + settings_.command_timeout);
+}
+
+void Link::queue_unawaited(const Args& args, std::string what) {
+  append(args);
+  unawaited_.push_back(std::move(what));
+}
+
+bool Link::settle_unawaited(Clock::time_point deadline) {
+  if (unawaited_.empty()) return true;
+  if (unflushed_) flush();
+  while (!unawaited_.empty()) {
+    Reply r = read_next(deadline);
+    if (!r) return false;
+    if (is_error(*r)) {
+      detail::log_warn("redis " + role_ + ": " + unawaited_.front() +
+                       " failed: " + std::string(error_text(*r)));
+    }
+    unawaited_.pop_front();
+  }
+  return true;
 }
 
 }  // namespace unimq::redis

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -89,12 +90,23 @@ class Link {
   Reply read_or_drop(Clock::time_point deadline);
   /// Sends one command and returns its reply, within the command timeout.
   Reply command(const Args& args);
+  /// Queues one command whose reply nobody waits for, which saves a round trip where the reply
+  /// changes nothing the caller does next (XACK). It goes out with the next flush (or the next
+  /// read, at the latest), and its reply is read before the reply of any later command; an
+  /// error reply, or a connection lost before the reply came, is logged as a warning naming
+  /// `what`.
+  void queue_unawaited(const Args& args, std::string what);
+  /// Sends what is queued and reads the replies of the unawaited commands until `deadline`;
+  /// false when some did not come in time (they stay owed and the connection usable).
+  bool settle_unawaited(Clock::time_point deadline);
   /// The settings this link connects with.
   const Settings& settings() const noexcept { return settings_; }
 
  private:
   void connect_now();
   [[noreturn]] void fail_io(const std::string& what);
+  /// Reads the next reply off the socket, whoever it belongs to; nullptr at `deadline`.
+  Reply read_next(Clock::time_point deadline);
 
   const Settings& settings_;
   std::string role_;
@@ -102,6 +114,8 @@ class Link {
   Clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};
   bool ever_connected_ = false;
+  std::deque<std::string> unawaited_;  // what each sent command whose reply is owed does
+  bool unflushed_ = false;             // commands are in the output buffer
 };
 
 /// The error text of an error reply (empty for other replies).

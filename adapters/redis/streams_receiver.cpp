@@ -65,7 +65,10 @@ class StreamsReceiver final : public driver::Receiver {
     const auto now = Clock::now();
     renew_leases(now);
     start_due_delays(now);
-    if (max == 0) return {};  // only keeping leases alive while every slot is busy
+    if (max == 0) {   // only keeping leases alive while every slot is busy
+      link_.flush();  // and sending queued acknowledgements, which no read follows now
+      return {};
+    }
     if (now >= next_scan_) {
       auto claimed = claim(max, now);
       if (!claimed.empty()) return claimed;
@@ -86,8 +89,18 @@ class StreamsReceiver final : public driver::Receiver {
     }
     if (ids.empty()) return;
     for (const auto& id : ids) args.add(id);
-    run_or_warn(
-        args, "XACK of " + std::to_string(ids.size()) + " messages (they will be delivered again)");
+    const std::string what =
+        "XACK of " + std::to_string(ids.size()) + " messages (they will be delivered again)";
+    // Not waited for: it goes out with the next XREADGROUP, in one write, and its reply is read
+    // ahead of that one's, so a consumer taking one message at a time pays one round trip per
+    // message, not two. A failure only means the group delivers the messages again, so it is
+    // logged, as run_or_warn would.
+    try {
+      link_.ensure_connected();
+      link_.queue_unawaited(args, what);
+    } catch (const std::exception& e) {
+      detail::log_warn("redis: " + what + " failed: " + e.what());
+    }
   }
 
   void nack(std::span<const driver::AckToken> tokens, milliseconds delay) override {

@@ -1,6 +1,7 @@
 // Streams-specific redelivery on a private redis-server: entries a dead consumer left pending are
-// claimed with their delivery count, a nack delay longer than claim_after is still honoured, and
-// a handler slower than claim_after keeps its message (the lease is renewed).
+// claimed with their delivery count, a nack delay longer than claim_after is still honoured, a
+// handler slower than claim_after keeps its message (the lease is renewed), and the
+// acknowledgements (sent without waiting for their replies) are on the server when stop returns.
 #include "redis_fixture.hpp"
 
 namespace unimq::test {
@@ -93,6 +94,22 @@ TEST_F(RedisStreams, AHandlerSlowerThanClaimAfterKeepsItsMessage) {
   first.stop();
   second.stop();
   EXPECT_EQ(got.counts(), (std::map<std::string, int>{{"once", 1}}));
+}
+
+TEST_F(RedisStreams, AcknowledgementsAreOnTheServerWhenStopReturns) {
+  auto client = Client::connect(redis().url("mode=streams"));
+  auto topic = client.topic("acked");
+  Collector got;
+  auto consumer = topic.consumer({.group = "g"});
+  consumer.start([&](const Delivery& d) { got.add(d); });
+  auto producer = topic.producer();
+  for (int i = 0; i < 200; ++i) producer.publish(Message("m" + std::to_string(i)));
+  ASSERT_TRUE(producer.flush(10s));
+  ASSERT_TRUE(got.wait_for(200));
+  ASSERT_TRUE(consumer.stop());
+  // No wait: the last XACK went out with stop, and its reply came before stop returned.
+  const auto pending = redis().cli({"XPENDING", "acked", "g"});
+  EXPECT_EQ(pending.out.substr(0, 2), "0\n") << pending.out << pending.err;
 }
 
 }  // namespace
