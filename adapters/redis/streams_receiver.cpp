@@ -65,8 +65,10 @@ class StreamsReceiver final : public driver::Receiver {
     const auto now = Clock::now();
     renew_leases(now);
     start_due_delays(now);
-    if (max == 0) {   // only keeping leases alive while every slot is busy
-      link_.flush();  // and sending queued acknowledgements, which no read follows now
+    if (max == 0) {  // only keeping leases alive while every slot is busy
+      // and sending queued acknowledgements, which no read follows now (a renewal that failed
+      // above dropped the connection, and its acknowledgements with it)
+      if (link_.connected()) link_.flush();
       return {};
     }
     if (now >= next_scan_) {
