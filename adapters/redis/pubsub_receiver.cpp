@@ -31,16 +31,19 @@ class PubSubReceiver final : public driver::Receiver {
     // Every slot busy: nothing to keep alive (a PING now would go unread until slots free up).
     if (max == 0) return out;
     for (;;) {
-      const auto now = Clock::now();
-      keep_alive(now);
-      // Once something arrived, take only what is already buffered.
-      Reply reply = link_.read(out.empty() ? std::min(deadline, ping_due()) : now);
+      const bool waiting = out.empty();
+      if (waiting) keep_alive(Clock::now());
+      // Once something arrived, take only what is already buffered (a deadline passed already):
+      // the clock is read once per wait, not once per message.
+      Reply reply = link_.read(waiting ? std::min(deadline, ping_due()) : Clock::time_point{});
       if (!reply) {
         if (!out.empty() || Clock::now() >= deadline) return out;
         continue;
       }
-      last_traffic_ = Clock::now();
-      ping_sent_ = false;
+      if (waiting) {
+        last_traffic_ = Clock::now();
+        ping_sent_ = false;
+      }
       if (auto in = to_inbound(*reply)) {
         out.push_back(std::move(*in));
         if (out.size() >= max) return out;

@@ -214,6 +214,48 @@ TEST_F(RedisFault, StreamsConsumerResumesAfterItsConnectionIsCut) {
   consumer.stop(5s);
 }
 
+// A subscriber cannot tell a silently dead link from a quiet channel, so after command_timeout
+// (1 s here) of silence it sends PING and drops the link when no answer comes within another
+// one. Through a black-holed proxy it must reconnect on its own (the old connection would
+// otherwise carry on once the proxy forwards again) and receive what is published afterwards.
+TEST_F(RedisFault, PubSubSubscriberOnASilentlyDeadLinkReconnectsAndReceivesAgain) {
+  TcpProxy proxy(redis().port());
+  auto subscriber_client = Client::connect(pubsub_url(proxy.port()));
+  Collector got;
+  auto consumer = subscriber_client.topic("quiet").consumer();
+  consumer.start([&](const Delivery& d) { got.add(d); });
+  auto producer_client = Client::connect(pubsub_url());  // directly, not through the proxy
+  auto producer = producer_client.topic("quiet").producer();
+  ASSERT_EQ(producer.publish(Message("before")).get().receivers.value_or(-1), 1);
+  ASSERT_TRUE(got.wait_for(1));
+  const auto accepted_before = proxy.accepted();
+
+  proxy.stall(true);
+  // PING after 1 s of silence, no answer within another: dropped; attempts through the stalled
+  // proxy time out too. Each of them is a new connection.
+  ASSERT_TRUE(eventually([&] { return proxy.accepted() > accepted_before; }, 10s))
+      << "the subscriber kept a link that answered nothing";
+  proxy.stall(false);
+
+  // Pub/sub keeps nothing for an absent subscriber: publish until one arrives.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  bool arrived = false;
+  for (int i = 0; !arrived && std::chrono::steady_clock::now() < deadline; ++i) {
+    producer.publish(Message("after-" + std::to_string(i))).get();
+    arrived = got.wait_until(
+        [&] {
+          for (const auto& [payload, n] : got.counts()) {
+            if (payload.rfind("after-", 0) == 0) return true;
+          }
+          return false;
+        },
+        200ms);
+  }
+  EXPECT_TRUE(arrived) << "nothing published after the stall arrived";
+  EXPECT_TRUE(consumer.running());
+  consumer.stop(5s);
+}
+
 // A server that stops reading while megabytes are on their way: the writes fill the socket
 // buffers and block; every publish still completes in time and close() returns.
 TEST_F(RedisFault, StreamsPublishesCompleteInTimeWhileTheServerReadsNothing) {
