@@ -90,7 +90,6 @@ void Link::drop(const std::string& reason) {
   if (ctx_ == nullptr) return;
   redisFree(ctx_);
   ctx_ = nullptr;
-  unflushed_ = false;
   detail::log_warn("redis " + role_ + " connection to " + settings_.display + " lost: " + reason);
   for (const auto& what : unawaited_) {
     detail::log_warn("redis " + role_ + ": " + what + ": no reply before the connection was lost");
@@ -110,7 +109,6 @@ void Link::close() {
   if (ctx_ == nullptr) return;
   redisFree(ctx_);
   ctx_ = nullptr;
-  unflushed_ = false;
   detail::log_debug("redis " + role_ + " connection to " + settings_.display + " closed");
 }
 
@@ -196,17 +194,16 @@ void Link::append(const Args& args) {
                              args.sizes_.data()) != REDIS_OK) {
     fail_io("formatting a command");
   }
-  unflushed_ = true;
 }
 
 void Link::flush() {
   if (ctx_ == nullptr) throw ConnectionError("redis " + role_ + ": not connected");
+  if (sdslen(ctx_->obuf) == 0) return;  // nothing queued: no signal-mask calls either
   const SigpipeGuard no_sigpipe;
   int done = 0;
   while (done == 0) {
     if (redisBufferWrite(ctx_, &done) != REDIS_OK) fail_io("write");
   }
-  unflushed_ = false;
 }
 
 Reply Link::read(Clock::time_point deadline) {
@@ -259,7 +256,7 @@ void Link::queue_unawaited(const Args& args, std::string what) {
 
 bool Link::settle_unawaited(Clock::time_point deadline) {
   if (unawaited_.empty()) return true;
-  if (unflushed_) flush();
+  flush();
   while (!unawaited_.empty()) {
     Reply r = read_next(deadline);
     if (!r) return false;

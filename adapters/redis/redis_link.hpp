@@ -81,7 +81,7 @@ class Link {
 
   /// Queues a command in the output buffer (nothing is sent until flush()).
   void append(const Args& args);
-  /// Writes the output buffer to the socket.
+  /// Writes the output buffer to the socket (no call at all when it is empty).
   void flush();
   /// Reads the next reply, waiting until `deadline`; nullptr when none arrived in time (the
   /// connection stays usable). Throws ConnectionError when the connection broke.
@@ -115,7 +115,6 @@ class Link {
   std::chrono::milliseconds backoff_{0};
   bool ever_connected_ = false;
   std::deque<std::string> unawaited_;  // what each sent command whose reply is owed does
-  bool unflushed_ = false;             // commands are in the output buffer
 };
 
 /// The error text of an error reply (empty for other replies).
