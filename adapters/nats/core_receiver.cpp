@@ -24,8 +24,7 @@ class CoreReceiver final : public driver::Receiver {
       throw ConnectionError("nats: cannot subscribe to '" + subject_ + "': " + status_text(st));
     }
     // The subscription is only certain to exist on the server after a round trip.
-    const natsStatus flushed =
-        natsConnection_FlushTimeout(shared_->nc, shared_->settings.api_timeout.count());
+    const natsStatus flushed = confirmed_flush(shared_->nc, shared_->settings.api_timeout.count());
     if (flushed != NATS_OK) {
       shared_->retire(sub_);
       throw ConnectionError("nats: subscribing to '" + subject_ +

@@ -48,7 +48,7 @@ void publish_round(Shared& shared, std::vector<driver::SendJob>& jobs) {
     }
   }
   if (sent.empty()) return;
-  const natsStatus st = natsConnection_FlushTimeout(shared.nc, shared.settings.api_timeout.count());
+  const natsStatus st = confirmed_flush(shared.nc, shared.settings.api_timeout.count());
   for (auto [job, i] : sent) {
     driver::SendResult r;
     if (st != NATS_OK) {

@@ -288,12 +288,23 @@ void Shared::retire(natsSubscription* sub) {
   if (sub == nullptr) return;
   natsSubscription_Unsubscribe(sub);  // no new message is routed to it from here on
   if (natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED &&
-      natsConnection_FlushTimeout(nc, settings.api_timeout.count()) == NATS_OK) {
+      confirmed_flush(nc, settings.api_timeout.count()) == NATS_OK) {
     natsSubscription_Destroy(sub);
     return;
   }
   std::lock_guard lock(mu);
   retired.push_back(sub);
+}
+
+natsStatus confirmed_flush(natsConnection* nc, std::int64_t timeout_ms) {
+  // A flush without a connection fails at once and makes NATS_INVALID_ARG this thread's last
+  // error: whatever the real flush records after it was recorded by that flush.
+  (void)natsConnection_FlushTimeout(nullptr, timeout_ms);
+  const natsStatus st = natsConnection_FlushTimeout(nc, timeout_ms);
+  if (st != NATS_OK) return st;
+  natsStatus last = NATS_OK;
+  (void)nats_GetLastError(&last);
+  return last == NATS_INVALID_ARG || last == NATS_OK ? NATS_OK : last;
 }
 
 std::string stream_name(const std::string& topic) {

@@ -78,6 +78,13 @@ struct Shared {
   void retire(natsSubscription* sub);
 };
 
+/// natsConnection_FlushTimeout that returns NATS_OK only when the server answered the flush's
+/// PING. cnats 3.4.1 reports success for a flush whose PING it could not write (a write deadline
+/// that expired, a socket already shut down after one): its PING writer drops the write error
+/// and the wait for a PONG that was never asked for ends at once. That write error is still
+/// recorded as the calling thread's last error, which is what this checks.
+natsStatus confirmed_flush(natsConnection* nc, std::int64_t timeout_ms);
+
 /// Opens a connection for `url`: connects to one of its servers (and JetStream when asked).
 std::unique_ptr<driver::Connection> connect(const driver::BrokerUrl& url);
 

@@ -1,6 +1,12 @@
 // Server faults against a private nats-server: kill -9 and restart on the same port and
 // JetStream store, with JetStream (at-least-once) and core NATS (at-most-once). Label
 // `fault;nats`.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -20,6 +26,26 @@ class NatsFault : public NatsTest {
            "&api_timeout=1s&" + std::string(fast_reconnect);
   }
 };
+
+/// Shuts down the sending side of every socket of this process connected to 127.0.0.1:`port`
+/// (the client's connections to a proxy listening there, not the proxy's accepted ends); returns
+/// how many. Their next write fails at once, while reads still wait for the peer.
+int shut_writes_to(std::uint16_t port) {
+  int shut = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return 0;
+  while (const dirent* e = ::readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    if (fd <= 2 || fd == ::dirfd(dir)) continue;
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    if (peer.sin_family != AF_INET || ntohs(peer.sin_port) != port) continue;
+    if (::shutdown(fd, SHUT_WR) == 0) ++shut;
+  }
+  ::closedir(dir);
+  return shut;
+}
 
 /// How many times `needle` occurs in `haystack`.
 std::size_t occurrences(const std::string& haystack, const std::string& needle) {
@@ -113,6 +139,26 @@ TEST_F(NatsFault, CoreSubscriberReceivesAgainAfterKill9AndRestart) {
 TEST_F(NatsFault, CorePublishesCompleteInTimeWhileTheServerReadsNothing) {
   TcpProxy proxy(nats().port());
   run_stalled_write_scenario(proxy, {.url = via(proxy, "jetstream=false"), .name = "nats core"});
+}
+
+// cnats 3.4.1 reports success for a flush whose PING it could not write, so a round confirmed
+// by that flush looked delivered although nothing left the client (seen in the stalled-write
+// scenario above: 58 of 640 publishes "confirmed" through a stalled proxy). Here the client's
+// sockets are shut for writing while the proxy stalls, so the server sees nothing and cnats'
+// reader, waiting for bytes, notices nothing: the next publish goes into cnats' buffer, the
+// flush's write fails, and the publish must fail.
+TEST_F(NatsFault, CorePublishFailsWhenItsFlushCannotBeWritten) {
+  TcpProxy proxy(nats().port());
+  auto client = Client::connect(via(proxy, "jetstream=false"));
+  auto producer = client.topic("unwritable").producer({.publish_timeout = 3s});
+  ASSERT_NO_THROW(producer.publish(Message("warm-up")).get());
+  proxy.stall(true);
+  ASSERT_GE(shut_writes_to(proxy.port()), 1) << "no client socket to the proxy found";
+  auto future = producer.publish(Message("not sent"));
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  EXPECT_THROW(future.get(), Error) << "a publish was confirmed although it was never written";
+  proxy.stall(false);
+  client.close();
 }
 
 TEST_F(NatsFault, JetStreamPublishesCompleteInTimeWhileTheServerReadsNothing) {
