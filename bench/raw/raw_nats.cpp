@@ -3,7 +3,8 @@
 // subscription. JetStream: a file-storage stream per topic, js_PublishAsync with 65 536 pending
 // and js_PublishAsyncComplete as the confirmation; an ephemeral pull consumer (deliver new,
 // explicit ack, max_ack_pending = max_in_flight) fetching batches of max_in_flight (at most
-// 4 MiB), each message acked after the handler.
+// 4 MiB) as the adapter asks for them: a no-wait request with an expiry, which returns what is
+// there at once and waits only when nothing is; each message acked after the handler.
 #include <nats/nats.h>
 
 #include <atomic>
@@ -155,6 +156,9 @@ class PullSubscription final : public Subscription {
       jsFetchRequest_Init(&req);
       req.Batch = batch_;
       req.MaxBytes = pull_bytes_;
+      // Without NoWait the server would hold the request until the whole batch is there or it
+      // expires, so at a rate below saturation every message would wait up to the expiry.
+      req.NoWait = true;
       req.Expires = std::int64_t{100} * 1000000;  // 100 ms
       const natsStatus st = natsSubscription_FetchRequest(&list, sub_, &req);
       if (st != NATS_OK) continue;  // timeout: nothing within 100 ms
