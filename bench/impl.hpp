@@ -21,6 +21,10 @@ class Publisher {
   /// Sends one message. It may be buffered or pipelined and confirmed later; it blocks only
   /// while the implementation's confirmation window is full.
   virtual void send(std::string_view payload) = 0;
+  /// Sends one message whose payload may be shared instead of copied (the same bytes sent again
+  /// and again). The raw clients send from the caller's buffer anyway, so by default this is
+  /// send(*payload).
+  virtual void send_shared(const std::shared_ptr<const std::string>& payload) { send(*payload); }
   /// Hands what send() buffered to the broker now, without waiting for confirmations (the
   /// latency workload calls it after every message).
   virtual void push() {}

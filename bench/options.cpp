@@ -37,12 +37,15 @@ MB/s counts payload bytes (10^6). Each round uses fresh topics.
   --buffer-bytes N      producer buffer_bytes (default: the library's)
   --max-in-flight N     consumer max_in_flight (default 65536); raw: the prefetch
   --stall-seconds N     fail a round after N seconds without progress (default 30)
+  --payload P           publish, publish_consume: shared (every message shares one payload,
+                        as the raw clients send one buffer) or copy (each message copies it)
+                        (default shared)
   --metrics M           off, prometheus (exporter installed) or ab (both per round, in
                         alternating order, with the with/without ratio of the medians; needs
                         -DUNIMQ_WITH_PROMETHEUS=ON) (default off)
 )";
 
-constexpr std::array<std::string_view, 15> kValueFlags = {"--url",
+constexpr std::array<std::string_view, 16> kValueFlags = {"--url",
                                                           "--messages",
                                                           "--size",
                                                           "--sizes",
@@ -56,7 +59,8 @@ constexpr std::array<std::string_view, 15> kValueFlags = {"--url",
                                                           "--metrics",
                                                           "--impl",
                                                           "--rate",
-                                                          "--latency-messages"};
+                                                          "--latency-messages",
+                                                          "--payload"};
 
 template <typename T>
 T parse_number(std::string_view flag, std::string_view text, T min) {
@@ -133,6 +137,12 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.max_in_flight = parse_number<std::uint32_t>(flag, value, 1);
     } else if (flag == "--stall-seconds") {
       o.stall_seconds = parse_number<unsigned>(flag, value, 1);
+    } else if (flag == "--payload") {
+      if (value != "shared" && value != "copy") {
+        throw std::invalid_argument("--payload: expected shared or copy, got '" +
+                                    std::string(value) + "'");
+      }
+      o.payload = value;
     } else if (flag == "--metrics") {
       if (value != "off" && value != "prometheus" && value != "ab") {
         throw std::invalid_argument("--metrics: expected off, prometheus or ab, got '" +

@@ -34,6 +34,11 @@ struct Options {
   std::size_t buffer_capacity = 1 << 20;
   std::size_t buffer_bytes = 0;  // 0: the library's default
   std::uint32_t max_in_flight = 1 << 16;
+  // How publish and publish_consume hand the payload over: "shared" (every message shares one
+  // payload, as the raw clients send from one buffer; unimq::Message's shared payload) or "copy"
+  // (every message copies it, as a Message built from bytes does). The latency workload stamps
+  // each message, so it always copies.
+  std::string payload = "shared";
   // Seconds without any progress before a round is declared stuck (a lost message must fail the
   // run, not hang it).
   unsigned stall_seconds = 30;

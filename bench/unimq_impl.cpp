@@ -60,6 +60,10 @@ class UnimqPublisher final : public Publisher {
     ++sent_;
     producer_.publish(Message(payload), done_);
   }
+  void send_shared(const std::shared_ptr<const std::string>& payload) override {
+    ++sent_;
+    producer_.publish(Message(payload), done_);
+  }
 
   void confirm_all(std::chrono::seconds stall) override {
     {

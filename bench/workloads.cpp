@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -52,14 +53,25 @@ double quantile_us(const std::vector<std::int64_t>& sorted, double q) {
   return static_cast<double>(sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1]) / 1e3;
 }
 
+// One payload for every message of a throughput round, shared or copied per message as
+// --payload says.
+void send_payload(Publisher& publisher, const Options& o,
+                  const std::shared_ptr<const std::string>& payload) {
+  if (o.payload == "copy") {
+    publisher.send(*payload);
+  } else {
+    publisher.send_shared(payload);
+  }
+}
+
 }  // namespace
 
 Measurement run_publish(Impl& impl, const Options& o, const Run& run) {
   impl.keep(run.topic);
   auto publisher = impl.publisher(run.topic);
-  const std::string payload(run.size, 'x');
+  const auto payload = std::make_shared<const std::string>(run.size, 'x');
   const auto start = Clock::now();
-  for (std::uint64_t i = 0; i < o.messages; ++i) publisher->send(payload);
+  for (std::uint64_t i = 0; i < o.messages; ++i) send_payload(*publisher, o, payload);
   publisher->confirm_all(std::chrono::seconds{o.stall_seconds});
   auto m = measurement(impl, run, "publish", o.messages);
   m.seconds = seconds(Clock::now() - start);
@@ -76,9 +88,9 @@ Measurement run_publish_consume(Impl& impl, const Options& o, const Run& run) {
     received.hit();
   });
   auto publisher = impl.publisher(run.topic);
-  const std::string payload(run.size, 'x');
+  const auto payload = std::make_shared<const std::string>(run.size, 'x');
   const auto start = Clock::now();
-  for (std::uint64_t i = 0; i < o.messages; ++i) publisher->send(payload);
+  for (std::uint64_t i = 0; i < o.messages; ++i) send_payload(*publisher, o, payload);
   // Waiting for the confirmations first costs nothing (the countdown stamps its own end time)
   // and reports a failing publish instead of a consumer stall.
   publisher->confirm_all(std::chrono::seconds{o.stall_seconds});
