@@ -6,9 +6,9 @@
 #include <future>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "collector.hpp"
 #include "unimq/unimq.hpp"
 
 namespace unimq {
@@ -56,11 +56,11 @@ TEST(Message, ASharedPayloadPublishedManyTimesArrivesEveryTime) {
   auto client = Client::connect("memory://");
   auto topic = client.topic("shared-payload");
   std::atomic<int> intact{0};
-  std::atomic<int> received{0};
+  test::CallCount received;
   auto consumer = topic.consumer();
   consumer.start([&](const Delivery& d) {
     if (d.message().payload() == std::string(1000, 'p')) ++intact;
-    ++received;
+    received.add();
   });
   auto bytes = std::make_shared<const std::string>(1000, 'p');
   {
@@ -70,9 +70,9 @@ TEST(Message, ASharedPayloadPublishedManyTimesArrivesEveryTime) {
     for (auto& f : futures) ASSERT_NO_THROW(f.get());
     producer.close();
   }
-  for (int i = 0; i < 500 && received.load() < 500; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(received.wait_for(500)) << received.value() << " of 500 delivered";
   consumer.stop(5s);
-  EXPECT_EQ(received.load(), 500);
+  EXPECT_EQ(received.value(), 500);
   EXPECT_EQ(intact.load(), 500);
   EXPECT_EQ(*bytes, std::string(1000, 'p'));
   client.close();
