@@ -66,7 +66,7 @@ bool completion_batch_open() noexcept {
   return open_batch.depth > 0;
 }
 
-void defer_completion(DeferredCompletions& to, std::uint64_t id, driver::SendResult result) {
+void defer_completion(DeferredCompletions& to, std::uint64_t id, driver::SendResult&& result) {
   Pending* p = nullptr;
   for (auto& candidate : open_batch.pending) {
     if (candidate.to.get() == &to) {

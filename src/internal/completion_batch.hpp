@@ -31,6 +31,6 @@ class DeferredCompletions {
 /// Whether a driver::CompletionBatch is open on this thread.
 bool completion_batch_open() noexcept;
 /// Defers one completion for `to` to this thread's open batch (completion_batch_open()).
-void defer_completion(DeferredCompletions& to, std::uint64_t id, driver::SendResult result);
+void defer_completion(DeferredCompletions& to, std::uint64_t id, driver::SendResult&& result);
 
 }  // namespace unimq::detail

@@ -65,15 +65,35 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   ProducerCore(std::shared_ptr<ClientCore> client, std::string topic, ProducerOptions options);
 
  private:
-  struct Entry {
-    // Built in place in its chunk (clang 14 has no aggregate initialisation from parentheses).
-    Entry(Message&& m, PublishCallback&& d, Clock::time_point due, std::size_t size)
-        : message(std::move(m)), done(std::move(d)), deadline(due), bytes(size) {}
-    Message message;
+  // What the producer keeps of a message while the driver has it. The message itself went to
+  // the driver, which hands it back with a failure it wants retried; keeping an emptied Message
+  // in the window cost two string moves per publish for nothing.
+  struct Sent {
     PublishCallback done;
     Clock::time_point deadline;
-    std::size_t bytes;  // what it counts in pending_bytes_; kept while the driver has the message
+    std::size_t bytes;  // what it counts in pending_bytes_
     std::uint32_t attempt = 0;
+  };
+  // A message the producer holds: queued, or waiting for a retry.
+  struct Entry : Sent {
+    // Built in place in its chunk (clang 14 has no aggregate initialisation from parentheses).
+    Entry(Message&& m, PublishCallback&& d, Clock::time_point due, std::size_t size)
+        : Sent{std::move(d), due, size}, message(std::move(m)) {}
+    // Back from the driver with `m`, the message it handed back (empty when it did not).
+    Entry(Sent&& sent, Message&& m) : Sent(std::move(sent)), message(std::move(m)) {}
+    Message message;
+  };
+  // What settling keeps of a completed entry: its callback, what metrics and the buffer's
+  // counts need, and the outcome. The entry's message went to the driver, so moving the whole
+  // entry again (an emptied Message of three strings) only cost time.
+  struct Settled {
+    Settled(PublishCallback&& d, Clock::time_point due, std::size_t size, Receipt&& receipt,
+            std::exception_ptr error)
+        : done(std::move(d)), deadline(due), bytes(size), result{std::move(receipt), error} {}
+    PublishCallback done;
+    Clock::time_point deadline;
+    std::size_t bytes;
+    PublishResult result;
   };
   using Id = std::uint64_t;
   // Buffered entries travel in chunks of at most batch_size: the sender thread takes a whole
@@ -92,7 +112,7 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   // Hands `entries` to the driver: numbers them in in_flight_ and sends their messages. `idle`:
   // nothing is queued behind them, so the driver may send them on this thread.
   void send_entries(Chunk& entries, bool idle);
-  void on_sent(Id id, driver::SendResult result);
+  void on_sent(Id id, driver::SendResult&& result);
   // Settles the completions drivers handed over to the sender thread.
   void settle_handed_over();
   // Settles completions: takes their entries from in_flight_, schedules retries, runs callbacks.
@@ -100,19 +120,18 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   // Completes in-flight message `id` with `result` (or schedules its retry); the caller holds
   // flight_mutex_, and mutex_ too when `result` is a failure. Completed entries go to `done`,
   // for callbacks run after the locks are released.
-  void settle(Id id, driver::SendResult result, std::vector<std::pair<Entry, PublishResult>>& done);
-  void settle(Entry&& entry, driver::SendResult&& result,
-              std::vector<std::pair<Entry, PublishResult>>& done);
+  void settle(Id id, driver::SendResult&& result, std::vector<Settled>& done);
+  void settle(Sent&& sent, driver::SendResult&& result, std::vector<Settled>& done);
   // An empty chunk, with the capacity of one used before when there is one (mutex_ held).
   Chunk spare_chunk();
   // Keeps an emptied chunk's storage for later chunks (mutex_ held).
   void recycle(Chunk&& chunk);
-  void finish_all(std::vector<std::pair<Entry, PublishResult>>& done);
+  void finish_all(std::vector<Settled>& done);
   // Reports a batch of completions to the metrics with one clock read, before any callback
   // runs (a caller woken by its future finds its publish counted).
-  void measure(const std::vector<std::pair<Entry, PublishResult>>& done);
-  // Runs the entry's callback; a throwing callback is logged.
-  void call_back(Entry& entry, const PublishResult& result);
+  void measure(const std::vector<Settled>& done);
+  // Runs a publish callback; a throwing callback is logged.
+  void call_back(PublishCallback& done, const PublishResult& result);
   Clock::time_point next_wakeup() const;
   void finish(Entry& entry, const PublishResult& result);
   // The outcome of a message close() took from the pipeline.
@@ -152,8 +171,8 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   // The entries handed to the driver have their own lock, so completions and publishers do not
   // wait for each other. Taken after mutex_ when both are needed, never before it.
   mutable std::mutex flight_mutex_;
-  InFlightWindow<Entry> in_flight_;  // handed to the driver
-  bool flight_closed_ = false;       // close() took what was in flight: fail later arrivals
+  InFlightWindow<Sent> in_flight_;  // handed to the driver
+  bool flight_closed_ = false;      // close() took what was in flight: fail later arrivals
 
   std::thread thread_;
 };
