@@ -89,7 +89,10 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
   struct Settled {
     Settled(PublishCallback&& d, Clock::time_point due, std::size_t size, Receipt&& receipt,
             std::exception_ptr error)
-        : done(std::move(d)), deadline(due), bytes(size), result{std::move(receipt), error} {}
+        : done(std::move(d)),
+          deadline(due),
+          bytes(size),
+          result{std::move(receipt), std::move(error)} {}
     PublishCallback done;
     Clock::time_point deadline;
     std::size_t bytes;
