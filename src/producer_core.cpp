@@ -360,8 +360,9 @@ void ProducerCore::send_entries(Chunk& entries, bool idle) {
   const driver::CallerIsIdle caller(idle);
   sender_->send(
       topic_, std::move(batch),
-      // The result is taken by reference at each step to the settled list: a SendResult holds
-      // five strings, and a move per hop was a tenth of a memory:// publish's cost.
+      // The result is taken by reference at each step to the settled list: a SendResult (a
+      // receipt, an optional error, an optional message) is large, and a move per step cost
+      // about a tenth of a memory:// publish.
       [weak, first = first_id, n = batch_size](std::size_t index, driver::SendResult&& result) {
         if (auto self = weak.lock(); self && index < n) {
           self->on_sent(first + index, std::move(result));
@@ -479,11 +480,10 @@ void ProducerCore::settle(Sent&& sent, driver::SendResult&& result, std::vector<
       return;
     }
     auto error = failure_of(*result.error, topic_, sent.attempt);
-    done.emplace_back(std::move(sent.done), sent.deadline, sent.bytes, Receipt{}, std::move(error));
+    done.emplace_back(std::move(sent), Receipt{}, std::move(error));
     return;
   }
-  done.emplace_back(std::move(sent.done), sent.deadline, sent.bytes, std::move(result.receipt),
-                    nullptr);
+  done.emplace_back(std::move(sent), std::move(result.receipt), nullptr);
 }
 
 void ProducerCore::finish(Entry& entry, const PublishResult& result) {
@@ -513,15 +513,16 @@ void ProducerCore::finish_all(std::vector<Settled>& done) {
   // batch instead of a string copy per message.
   PublishResult named;
   named.receipt.topic = topic_;
-  for (auto& [callback, deadline, bytes, result] : done) {
+  for (auto& settled : done) {
+    auto& result = settled.result;
     if (result.ok() && result.receipt.topic.empty()) {
       named.receipt.message_id.swap(result.receipt.message_id);
       named.receipt.partition = result.receipt.partition;
       named.receipt.offset = result.receipt.offset;
       named.receipt.receivers = result.receipt.receivers;
-      call_back(callback, named);
+      call_back(settled.done, named);
     } else {
-      call_back(callback, result);
+      call_back(settled.done, result);
     }
   }
   bool idle;

@@ -83,19 +83,10 @@ class ProducerCore : public DeferredCompletions, public std::enable_shared_from_
     Entry(Sent&& sent, Message&& m) : Sent(std::move(sent)), message(std::move(m)) {}
     Message message;
   };
-  // What settling keeps of a completed entry: its callback, what metrics and the buffer's
-  // counts need, and the outcome. The entry's message went to the driver, so moving the whole
-  // entry again (an emptied Message of three strings) only cost time.
-  struct Settled {
-    Settled(PublishCallback&& d, Clock::time_point due, std::size_t size, Receipt&& receipt,
-            std::exception_ptr error)
-        : done(std::move(d)),
-          deadline(due),
-          bytes(size),
-          result{std::move(receipt), std::move(error)} {}
-    PublishCallback done;
-    Clock::time_point deadline;
-    std::size_t bytes;
+  // A completed message: what the window kept of it, and the outcome for its callback.
+  struct Settled : Sent {
+    Settled(Sent&& sent, Receipt&& receipt, std::exception_ptr error)
+        : Sent(std::move(sent)), result{std::move(receipt), std::move(error)} {}
     PublishResult result;
   };
   using Id = std::uint64_t;
